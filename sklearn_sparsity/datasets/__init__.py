@@ -1,0 +1,7 @@
+"""Data loaders: MNIST, NIPS4B bird-song MFCC frames, digits scaled to [0, 1]."""
+
+from ._mnist import load_mnist
+
+__all__ = [
+    "load_mnist",
+]
