@@ -1,0 +1,402 @@
+"""Activation overlapping degree (AOD), eqs. (7), (9) and (10) of Li et al. (2013).
+
+A unit is *active* for an activation value ``h`` when ``|h| >= tau`` (eq. 7).
+Each class ``c`` gets one binary vector ``Z(X_c)`` over the units (eq. 9);
+the AOD of a set of classes is the fraction of units active in every one of
+them (eq. 10), and the paper's "average AOD among k classes" is its mean over
+all subsets of ``k`` classes, computed here in closed form.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import assert_all_finite
+
+# Entries of the (distinct counts x k) table built at once in _overlap_curve.
+_TABLE_ELEMENTS = 2**20
+
+_MEAN_INPUT_MESSAGE = (
+    "aggregate='mean_input' (the paper's definition: the layer's activation at "
+    "the class mean of the layer's input) needs the model, not only the "
+    "activations. Use sklearn_sparsity.metrics.sparsity_report(estimator, X, "
+    "y, aggregate='mean_input'), or pass the activations of the class-mean "
+    "inputs yourself; on an activation matrix only "
+    "aggregate='mean_activation' is defined."
+)
+
+
+def _check_activations(H, *, input_name="H", ensure_2d=True):
+    """Validate activations: finite, non-empty, float, dense (CSR densified)."""
+    H = check_array(
+        H,
+        accept_sparse="csr",
+        dtype=(np.float64, np.float32),
+        ensure_2d=ensure_2d,
+        input_name=input_name,
+    )
+    if sp.issparse(H):
+        H = H.toarray()
+    if H.size == 0:
+        raise ValueError(f"{input_name} is empty (shape {H.shape}).")
+    return H
+
+
+def _check_labels(y, n_samples):
+    """Validate class labels against ``n_samples`` rows of activations."""
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(np.empty((n_samples, 0)), y)
+    if y.dtype.kind in "fc":
+        assert_all_finite(y, input_name="y")
+    return y
+
+
+def _class_means(H, y):
+    """Classes (sorted) and the float64 mean of the rows of ``H`` per class."""
+    classes, inverse = np.unique(y, return_inverse=True)
+    inverse = inverse.ravel()
+    if np.any(np.diff(inverse) < 0):
+        order = np.argsort(inverse, kind="stable")
+        H, inverse = H[order], inverse[order]
+    counts = np.bincount(inverse, minlength=len(classes))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    sums = np.add.reduceat(H, starts, axis=0, dtype=np.float64)
+    return classes, sums / counts[:, np.newaxis]
+
+
+def _binarize(values, tau):
+    """Eq. (7): 1 where ``|h| >= tau``, else 0, as int8."""
+    return (np.abs(values) >= tau).view(np.int8)
+
+
+def _class_activations(H, y, tau, aggregate):
+    """Validated ``(classes, Z)``; the shared body of the public functions."""
+    if aggregate == "mean_input":
+        raise ValueError(_MEAN_INPUT_MESSAGE)
+    H = _check_activations(H)
+    y = _check_labels(y, H.shape[0])
+    classes, means = _class_means(H, y)
+    return classes, _binarize(means, tau)
+
+
+def _check_ks(k, n_classes):
+    """Validate ``k`` against ``n_classes``; return (ks int array, scalar?)."""
+    if n_classes < 2:
+        raise ValueError(
+            f"The activation overlapping degree needs at least 2 classes; y has "
+            f"{n_classes}."
+        )
+    if isinstance(k, str):  # "all", the only string validate_params lets in
+        return np.arange(2, n_classes + 1), False
+    scalar = np.ndim(k) == 0
+    ks = np.atleast_1d(np.asarray(k))
+    if ks.ndim != 1 or ks.size == 0 or ks.dtype.kind not in "iu":
+        raise ValueError(
+            f"k must be an int, a non-empty list of ints or 'all'; got {k!r}."
+        )
+    if np.any(ks < 1) or np.any(ks > n_classes):
+        raise ValueError(
+            f"k must lie between 1 and the number of classes ({n_classes}); got {k!r}."
+        )
+    return ks.astype(np.int64), scalar
+
+
+def _overlap_curve(Z, ks):
+    """Average AOD among ``k`` classes for each ``k`` in ``ks`` (no validation).
+
+    With ``c_j`` the number of classes in which unit ``j`` is active (a column
+    sum of ``Z``), a subset of ``k`` of the ``m`` classes has unit ``j`` active
+    in all of its classes for ``C(c_j, k)`` of the ``C(m, k)`` subsets, so the
+    mean over subsets of eq. (10) is ``mean_j C(c_j, k) / C(m, k)``. The ratio
+    is the product ``prod_{i<k} (c_j - i) / (m - i)`` of factors in [0, 1]: a
+    cumulative product gives every ``k`` at once, exactly 0 once ``k > c_j``,
+    with a relative error of about ``k`` machine epsilons and no overflow.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_classes, n_units)
+        Binary class activation vectors.
+    ks : ndarray of int
+        Subset sizes, each in ``[1, n_classes]``.
+
+    Returns
+    -------
+    aod : ndarray of shape (len(ks),), float64
+    """
+    n_classes, n_units = Z.shape
+    counts = np.count_nonzero(Z, axis=0)
+    # Only the distinct counts matter: at most n_classes + 1 of them.
+    values, weights = np.unique(counts, return_counts=True)
+    values = values.astype(np.float64)
+    weights = weights / n_units
+    k_max = int(ks.max())
+    curve = np.empty(k_max + 1)
+    curve[0] = 1.0
+    running = np.ones_like(values)
+    step = max(1, _TABLE_ELEMENTS // len(values))
+    for start in range(0, k_max, step):
+        i = np.arange(start, min(start + step, k_max))
+        factors = np.maximum(values[:, np.newaxis] - i, 0.0) / (n_classes - i)
+        table = np.cumprod(factors, axis=1)
+        table *= running[:, np.newaxis]
+        curve[i + 1] = weights @ table
+        running = table[:, -1]
+    return curve[ks]
+
+
+@validate_params(
+    {
+        "h": ["array-like", "sparse matrix"],
+        "tau": [Interval(Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def activation_binary_vector(h, tau):
+    r"""Binary activation vector of eq. (7): which units are active.
+
+    .. math::
+
+        z_i = \begin{cases} 1 & |h_i| \geq \tau \\ 0 & \text{otherwise}
+        \end{cases}
+
+    Parameters
+    ----------
+    h : {array-like, sparse matrix} of shape (n_units,) or (n_samples, n_units)
+        Activations of one sample (1-D) or of several (2-D). Must be finite.
+    tau : float >= 0
+        The activation threshold. With ``tau=0`` every unit is active.
+
+    Returns
+    -------
+    z : ndarray of int8, same shape as ``h``
+        1 for active units, 0 otherwise.
+
+    See Also
+    --------
+    class_activation_vectors : One binary vector per class (eq. 9).
+    select_activation_threshold : The paper's rule for choosing ``tau``.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.metrics import activation_binary_vector
+    >>> activation_binary_vector([0.9, 0.05, 0.5, -0.7], tau=0.5)
+    array([1, 0, 1, 1], dtype=int8)
+    """
+    h = _check_activations(h, input_name="h", ensure_2d=False)
+    if h.ndim > 2:
+        raise ValueError(f"h must be 1-D or 2-D; got shape {h.shape}.")
+    return _binarize(h, tau)
+
+
+@validate_params(
+    {
+        "H": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "tau": [Interval(Real, 0, None, closed="left")],
+        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
+    """Binary activation vector ``Z(X_c)`` of every class (eq. 9).
+
+    Parameters
+    ----------
+    H : {array-like, sparse matrix} of shape (n_samples, n_units)
+        Activations of a layer (or the input data itself). Must be finite.
+    y : array-like of shape (n_samples,)
+        Class labels of the rows of ``H``.
+    tau : float >= 0
+        Activation threshold of eq. (7).
+    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
+        How a class is summarised before thresholding.
+
+        - ``"mean_activation"``: ``z`` of the class mean of the activations,
+          ``Z(X_c) = z(mean_{x in X_c} h(x))``. Needs only ``H``.
+        - ``"mean_input"``: the paper's definition, ``z`` of the layer's
+          activation at the class mean of the layer's *input*,
+          ``Z(X_c) = z(h(mean_{x in X_c} x))``. It needs the model, so it is
+          rejected here with a ``ValueError``; use
+          :func:`sparsity_report` with ``aggregate="mean_input"``.
+
+        For a layer ``h(x) = f(x W + b)`` with a non-linear ``f`` the two
+        differ (the mean of ``f`` is not ``f`` of the mean), though on the
+        input data itself they coincide.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        The sorted distinct labels of ``y``.
+    Z : ndarray of int8 of shape (n_classes, n_units)
+        ``Z[c, j] = 1`` when unit ``j`` is active for class ``classes[c]``.
+
+    See Also
+    --------
+    activation_overlapping_degree : AOD of a set of classes (eq. 10).
+    average_activation_overlap : Mean AOD over all subsets of ``k`` classes.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.metrics import class_activation_vectors
+    >>> H = [[0.9, 0.1, 0.0], [0.7, 0.5, 0.2], [0.0, 0.2, 0.8]]
+    >>> classes, Z = class_activation_vectors(H, ["a", "a", "b"], tau=0.4)
+    >>> classes
+    array(['a', 'b'], dtype='<U1')
+    >>> Z
+    array([[1, 0, 0],
+           [0, 0, 1]], dtype=int8)
+    """
+    return _class_activations(H, y, tau, aggregate)
+
+
+@validate_params(
+    {
+        "H": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "tau": [Interval(Real, 0, None, closed="left")],
+        "classes": ["array-like", None],
+        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def activation_overlapping_degree(
+    H, y, *, tau, classes=None, aggregate="mean_activation"
+):
+    r"""Activation overlapping degree (AOD) of a set of classes (eq. 10).
+
+    The fraction of units that are active in every one of the classes:
+
+    .. math::
+
+        \mathrm{AOD}(X_{c_1}, \dots, X_{c_k}) = \frac{1}{n}
+        \sum_{j=1}^{n} \prod_{i=1}^{k} Z_j(X_{c_i})
+
+    A low AOD means that the classes are coded by different units.
+
+    Parameters
+    ----------
+    H : {array-like, sparse matrix} of shape (n_samples, n_units)
+        Activations of a layer. Must be finite.
+    y : array-like of shape (n_samples,)
+        Class labels of the rows of ``H``.
+    tau : float >= 0
+        Activation threshold of eq. (7).
+    classes : array-like, default=None
+        At least 2 distinct labels present in ``y``. ``None`` uses all
+        classes.
+    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
+        See :func:`class_activation_vectors`.
+
+    Returns
+    -------
+    aod : float
+        In [0, 1].
+
+    See Also
+    --------
+    average_activation_overlap : Mean AOD over all subsets of ``k`` classes.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.metrics import activation_overlapping_degree
+    >>> H = [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0]]
+    >>> activation_overlapping_degree(H, [0, 1, 2], tau=0.5)
+    0.25
+    >>> activation_overlapping_degree(H, [0, 1, 2], tau=0.5, classes=[0, 2])
+    0.5
+    """
+    all_classes, Z = _class_activations(H, y, tau, aggregate)
+    if classes is None:
+        rows = np.arange(len(all_classes))
+    else:
+        wanted = np.unique(np.ravel(classes))
+        missing = wanted[~np.isin(wanted, all_classes)]
+        if missing.size:
+            raise ValueError(
+                f"classes {missing.tolist()} do not occur in y; the classes of y "
+                f"are {all_classes.tolist()}."
+            )
+        rows = np.flatnonzero(np.isin(all_classes, wanted))
+    if len(rows) < 2:
+        raise ValueError(
+            f"The activation overlapping degree needs at least 2 classes; got "
+            f"{len(rows)}."
+        )
+    return float(np.all(Z[rows], axis=0).mean())
+
+
+@validate_params(
+    {
+        "H": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "tau": [Interval(Real, 0, None, closed="left")],
+        "k": [
+            Interval(Integral, 1, None, closed="left"),
+            "array-like",
+            StrOptions({"all"}),
+        ],
+        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
+    r"""Average AOD among ``k`` classes: the mean of eq. (10) over all subsets.
+
+    With ``m`` classes, the mean of :func:`activation_overlapping_degree`
+    over all :math:`\binom{m}{k}` subsets of ``k`` classes, the quantity of
+    Figure 2 of the paper. It is computed exactly without enumerating the
+    subsets: if unit ``j`` is active in :math:`c_j` classes, it is active in
+    all classes of :math:`\binom{c_j}{k}` of the subsets, so
+
+    .. math::
+
+        \overline{\mathrm{AOD}}_k = \frac{1}{n} \sum_{j=1}^{n}
+        \binom{c_j}{k} \Big/ \binom{m}{k}.
+
+    The ratio of binomials is evaluated as a product of factors in [0, 1], so
+    it stays accurate for thousands of classes. The value is non-increasing
+    in ``k``; ``k=1`` gives the mean fraction of units active per class.
+
+    Parameters
+    ----------
+    H : {array-like, sparse matrix} of shape (n_samples, n_units)
+        Activations of a layer. Must be finite.
+    y : array-like of shape (n_samples,)
+        Class labels; at least 2 distinct classes.
+    tau : float >= 0
+        Activation threshold of eq. (7).
+    k : int, list of int or "all", default=2
+        Subset size(s), each between 1 and the number of classes ``m``.
+        ``"all"`` means ``k = 2, ..., m``.
+    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
+        See :func:`class_activation_vectors`.
+
+    Returns
+    -------
+    aod : float or ndarray of shape (n_k,)
+        A float for an int ``k``, otherwise one value per requested ``k``.
+
+    See Also
+    --------
+    activation_overlapping_degree : AOD of one given set of classes.
+    sparsity_report : AOD curves of every layer of a model.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.metrics import average_activation_overlap
+    >>> H = [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0], [1.0, 1.0, 1.0, 0.0]]
+    >>> # Units are active in c = (3, 2, 2, 0) of the m = 3 classes; for k = 2,
+    >>> # (C(3,2) + C(2,2) + C(2,2) + 0) / C(3,2) / 4 = (3 + 1 + 1) / 3 / 4.
+    >>> round(average_activation_overlap(H, [0, 1, 2], tau=0.5, k=2), 4)
+    0.4167
+    >>> average_activation_overlap(H, [0, 1, 2], tau=0.5, k="all")
+    array([0.41666667, 0.25      ])
+    """
+    _, Z = _class_activations(H, y, tau, aggregate)
+    if isinstance(k, bool):
+        raise ValueError(f"k must be an int, a list of ints or 'all'; got {k!r}.")
+    ks, scalar = _check_ks(k, Z.shape[0])
+    curve = _overlap_curve(Z, ks)
+    return float(curve[0]) if scalar else curve
