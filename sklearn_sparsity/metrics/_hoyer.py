@@ -118,7 +118,7 @@ def hoyer_sparseness(H, *, axis=1):
     ----------
     .. [1] P. O. Hoyer, "Non-negative Matrix Factorization with Sparseness
        Constraints", JMLR 5, 2004.
-    .. [2] J. Li, T. Luo, W. Yang, Y. Yuan, "Unsupervised Pretraining
+    .. [2] J. Li, W. Luo, J. Yang, X. Yuan, "Unsupervised Pretraining
        Encourages Moderate-Sparseness", arXiv:1312.5813, 2013.
 
     Examples

@@ -1,0 +1,49 @@
+"""
+==========================================================
+Pretraining makes hidden activations sparse (DBN vs Dsigm)
+==========================================================
+
+The paper's comparison on scikit-learn's bundled digits: the same sigmoid
+network trained three ways -- DBN (RBM pretraining + backprop), DpRBM
+(pretraining only, output layer trained) and Dsigm (random initialisation +
+backprop) -- and the Hoyer sparseness (HSPM) of every hidden layer on the test
+set, next to the test error. Runs in well under a minute.
+"""
+
+# %%
+# Data: 8x8 digits scaled to [0, 1], a stratified split.
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from sklearn_sparsity import PretrainedMLPClassifier
+from sklearn_sparsity.metrics import mean_hoyer_sparseness
+
+X, y = load_digits(return_X_y=True)
+X = (X / 16.0).astype(np.float32)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
+
+# %%
+# Three networks of the same shape. Dsigm needs a larger step size to move
+# away from its tiny random initial weights (the paper picks the learning rate
+# from {1, 0.1, 0.05, 0.01}).
+settings = {
+    "DBN": dict(pretrain=True, finetune=True, learning_rate=0.1),
+    "DpRBM": dict(pretrain=True, finetune=False, learning_rate=0.1),
+    "Dsigm": dict(pretrain=False, learning_rate=1.0),
+}
+rows = [("data", [mean_hoyer_sparseness(X_test)], np.nan)]
+for name, kw in settings.items():
+    clf = PretrainedMLPClassifier(
+        (256, 256), pretrain_epochs=10, n_epochs=30, batch_size=20, tol=None,
+        random_state=0, **kw,
+    ).fit(X_train, y_train)
+    hspm = [mean_hoyer_sparseness(H) for H in clf.transform_layers(X_test)]
+    rows.append((name, hspm, 1.0 - clf.score(X_test, y_test)))
+
+print(f"{'model':<7} {'HSPM per layer (test set)':<28} test error")
+for name, hspm, err in rows:
+    cells = " ".join(f"{h:.3f}" for h in hspm)
+    print(f"{name:<7} {cells:<28} {err:.4f}")

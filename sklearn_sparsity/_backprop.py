@@ -1,0 +1,179 @@
+"""Forward pass, backpropagation and momentum-SGD epochs for sigmoid networks.
+
+Pure numpy, no estimator glue, float32-first. :func:`train_epoch` is the only
+fine-tuning loop in the package; it serves the DBN, the DpRBM (only the layers
+from ``first_trainable`` on are updated) and the Dsigm variants alike.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+
+LOSSES = ("log_loss", "squared_error")
+
+
+def softmax_inplace(Z):
+    """Row-wise softmax of ``Z``, in place, with the row max subtracted."""
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+def output_activation(loss):
+    """Name of the output non-linearity used with ``loss``."""
+    return "softmax" if loss == "log_loss" else "logistic"
+
+
+def forward(X, coefs, intercepts, loss, out=None):
+    """Activations of every layer for input ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+        Weights ``(n_in, n_out)`` and biases of every layer, output last.
+    loss : {"log_loss", "squared_error"} or None
+        Selects the output non-linearity: softmax for ``"log_loss"``, the
+        logistic sigmoid otherwise (``None``: every layer is a sigmoid layer).
+    out : list of ndarray, default=None
+        Preallocated buffers, one per layer (the first ``n_samples`` rows
+        are used).
+
+    Returns
+    -------
+    activations : list of ndarray
+        Outputs of every layer (hidden sigmoid layers, then the output).
+    """
+    n = X.shape[0]
+    acts = []
+    H = X
+    last = len(coefs) - 1
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        if out is None:
+            Z = H @ W
+            Z = np.asarray(Z)
+        else:
+            Z = out[i][:n]
+            if sp.issparse(H):
+                Z[...] = H @ W
+            else:
+                np.matmul(H, W, out=Z)
+        Z += b
+        if i == last and loss == "log_loss":
+            softmax_inplace(Z)
+        else:
+            expit(Z, out=Z)
+        acts.append(Z)
+        H = Z
+    return acts
+
+
+def data_loss(P, Y, loss):
+    """Sum over samples of the loss of outputs ``P`` against one-hot ``Y``.
+
+    ``log_loss``: ``-sum(Y * log(clip(P)))``; ``squared_error``:
+    ``0.5 * sum((P - Y) ** 2)``.
+    """
+    if loss == "log_loss":
+        eps = np.finfo(P.dtype).eps
+        p_true = np.einsum("ij,ij->i", P, Y)
+        return float(-np.log(np.clip(p_true, eps, 1.0)).sum())
+    diff = P - Y
+    return 0.5 * float(np.einsum("ij,ij->", diff, diff))
+
+
+class BackpropWorkspace:
+    """Per-layer buffers reused across minibatches."""
+
+    def __init__(self, batch_size, n_features, coefs, dtype):
+        widths = [W.shape[1] for W in coefs]
+        self.acts = [np.empty((batch_size, w), dtype=dtype) for w in widths]
+        self.deltas = [np.empty((batch_size, w), dtype=dtype) for w in widths]
+        self.grad_W = [np.empty_like(W) for W in coefs]
+        self.grad_b = [np.empty(w, dtype=dtype) for w in widths]
+        self.X = np.empty((batch_size, n_features), dtype=dtype)
+        self.Y = np.empty((batch_size, widths[-1]), dtype=dtype)
+
+
+def backward(X, Y, acts, coefs, loss, ws, first_trainable):
+    """Ascent directions (minus the mean-loss gradient) of trainable layers.
+
+    Fills ``ws.grad_W[i]`` and ``ws.grad_b[i]`` for ``i >= first_trainable``
+    with ``-dL/dW_i`` and ``-dL/db_i``, ``L`` the minibatch mean loss.
+    Both losses use their canonical output link, so the output delta is
+    ``(Y - P) / n`` (log loss with softmax) or ``(Y - P) P (1 - P) / n``
+    (squared error with sigmoid outputs).
+    """
+    n = X.shape[0]
+    last = len(coefs) - 1
+    delta = ws.deltas[last][:n]
+    P = acts[last]
+    np.subtract(Y, P, out=delta)
+    if loss == "squared_error":
+        delta *= P
+        delta *= 1.0 - P
+    delta *= 1.0 / n
+    for i in range(last, first_trainable - 1, -1):
+        inp = X if i == 0 else acts[i - 1]
+        if sp.issparse(inp):
+            ws.grad_W[i][...] = inp.T @ delta
+        else:
+            np.matmul(inp.T, delta, out=ws.grad_W[i])
+        delta.sum(axis=0, out=ws.grad_b[i])
+        if i > first_trainable:
+            prev = ws.deltas[i - 1][:n]
+            np.matmul(delta, coefs[i].T, out=prev)
+            A = acts[i - 1]
+            prev *= A
+            prev *= 1.0 - A
+            delta = prev
+
+
+def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
+                learning_rate, momentum, loss, first_trainable):
+    """One epoch of minibatch momentum SGD; returns the mean training loss.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        One-hot targets, same dtype as the weights.
+    coefs, intercepts : list of ndarray
+        Updated in place through ``optimizer``.
+    optimizer : MomentumSGD
+        Holds ``coefs + intercepts`` (in that order).
+    ws : BackpropWorkspace
+    order : ndarray of int
+        Row order for this epoch (already shuffled by the caller if wanted).
+    batch_size : int
+    learning_rate, momentum : float
+    loss : {"log_loss", "squared_error"}
+    first_trainable : int
+        Index of the first layer that is updated; layers below it are frozen
+        (0 for fine-tuning everything, ``len(coefs) - 1`` for DpRBM).
+
+    Returns
+    -------
+    mean_loss : float
+    """
+    n_samples = X.shape[0]
+    n_layers = len(coefs)
+    trainable = list(range(first_trainable, n_layers))
+    indices = trainable + [n_layers + i for i in trainable]
+    total = 0.0
+    sparse = sp.issparse(X)
+    for start in range(0, n_samples, batch_size):
+        rows = order[start:start + batch_size]
+        n = rows.shape[0]
+        if sparse:
+            Xb = X[rows]
+        else:
+            Xb = np.take(X, rows, axis=0, out=ws.X[:n])
+        Yb = np.take(Y, rows, axis=0, out=ws.Y[:n])
+        acts = forward(Xb, coefs, intercepts, loss, out=ws.acts)
+        total += data_loss(acts[-1], Yb, loss)
+        backward(Xb, Yb, acts, coefs, loss, ws, first_trainable)
+        ascents = [ws.grad_W[i] for i in trainable] + [ws.grad_b[i] for i in trainable]
+        optimizer.step(ascents, learning_rate, momentum, indices=indices)
+    return total / n_samples

@@ -1,0 +1,89 @@
+"""Momentum SGD shared by CD-k pretraining and backprop fine-tuning.
+
+Pure numpy, no estimator glue. Both training loops call :func:`momentum_at`
+for the schedule and :class:`MomentumSGD` for the update, so the paper's rule
+(momentum ramp, L2 weight decay on weights only) lives in one place.
+"""
+
+from numbers import Real
+
+import numpy as np
+
+
+def momentum_at(epoch, n_epochs, momentum):
+    """Momentum used during ``epoch`` (0-based) of ``n_epochs``.
+
+    The paper's schedule: momentum rises linearly from ``momentum[0]`` at the
+    first epoch to ``momentum[1]`` at epoch ``n_epochs // 2`` and stays there
+    for the second half. A scalar ``momentum`` is used unchanged.
+
+    Parameters
+    ----------
+    epoch : int
+        0-based epoch index.
+    n_epochs : int
+        Number of epochs of this training run (the layer's, for pretraining).
+    momentum : float or (float, float)
+        Constant momentum, or the ``(start, end)`` of the ramp.
+
+    Returns
+    -------
+    momentum : float
+    """
+    if isinstance(momentum, Real):
+        return float(momentum)
+    start, end = momentum
+    ramp = max(n_epochs // 2, 1)
+    frac = min(epoch / ramp, 1.0)
+    return float(start + (end - start) * frac)
+
+
+class MomentumSGD:
+    """Classical momentum with L2 weight decay, updating arrays in place.
+
+    ``velocity = momentum * velocity + learning_rate * (ascent - decay * W)``
+    then ``param += velocity``, where ``ascent`` is the *ascent* direction
+    (the CD-k statistics difference, or minus the loss gradient), and
+    ``decay`` applies only to the parameters flagged in ``decayed`` (weights,
+    not biases).
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Parameters, updated in place.
+    decayed : list of bool
+        Whether L2 weight decay applies to each parameter.
+    weight_decay : float
+        L2 coefficient.
+    """
+
+    def __init__(self, params, decayed, weight_decay):
+        self.params = params
+        self.decayed = decayed
+        self.weight_decay = weight_decay
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def step(self, ascents, learning_rate, momentum, indices=None):
+        """Apply one update.
+
+        Parameters
+        ----------
+        ascents : list of ndarray
+            Ascent direction for each updated parameter; overwritten (used as
+            scratch space).
+        learning_rate : float
+        momentum : float
+        indices : list of int, default=None
+            Which parameters ``ascents`` refer to (default all, in order).
+        """
+        if indices is None:
+            indices = range(len(self.params))
+        for i, ascent in zip(indices, ascents):
+            param, vel = self.params[i], self.velocities[i]
+            if self.decayed[i] and self.weight_decay:
+                # ascent <- ascent - decay * W
+                ascent -= self.weight_decay * param
+            vel *= momentum
+            ascent *= learning_rate
+            vel += ascent
+            param += vel

@@ -1,0 +1,83 @@
+"""Input checks shared by the estimators."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def check_unit_interval(X, estimator_name):
+    """Raise a ``ValueError`` unless every value of ``X`` lies in [0, 1].
+
+    Bernoulli visible units model probabilities; values outside [0, 1] are a
+    modelling error (typically raw pixels in 0..255), never silently clipped.
+    """
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return
+    vmin, vmax = float(values.min()), float(values.max())
+    if sp.issparse(X) and X.nnz < X.shape[0] * X.shape[1]:
+        vmin = min(vmin, 0.0)
+    if vmin < 0.0 or vmax > 1.0:
+        prefix = "Negative values in data passed to " if vmin < 0 else ""
+        raise ValueError(
+            f"{prefix}{estimator_name}: Bernoulli visible units need input values "
+            f"in [0, 1], but the data has min={vmin:.6g} and max={vmax:.6g}. "
+            "Scale the features first, e.g. with "
+            "sklearn.preprocessing.MinMaxScaler in a Pipeline (for raw 8-bit "
+            "pixels, divide by 255)."
+        )
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """Return ``hidden_layer_sizes`` as a tuple of positive ints, or raise."""
+    if isinstance(hidden_layer_sizes, Integral | np.integer):
+        sizes = (int(hidden_layer_sizes),)
+    else:
+        try:
+            sizes = tuple(hidden_layer_sizes)
+        except TypeError:
+            sizes = None
+        if sizes is not None:
+            if not all(isinstance(s, Integral | np.integer) for s in sizes):
+                sizes = None
+    if not sizes or any(s < 1 for s in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive int or a non-empty sequence of "
+            f"positive ints, one per hidden layer; got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def per_layer(value, n_layers, name, kind=Real):
+    """Broadcast a scalar to one value per layer, or check a per-layer list."""
+    if isinstance(value, kind | np.number):
+        return [value] * n_layers
+    values = list(value)
+    if len(values) != n_layers:
+        raise ValueError(
+            f"{name} must be a scalar or have one value per hidden layer "
+            f"({n_layers}); got {len(values)} values: {value!r}."
+        )
+    for v in values:
+        if not isinstance(v, kind | np.number) or v <= 0:
+            raise ValueError(
+                f"Every value of {name} must be a positive number; got {value!r}."
+            )
+    return values
+
+
+def check_momentum(momentum):
+    """Validate a scalar momentum or a (start, end) ramp, each in [0, 1)."""
+    if isinstance(momentum, Real):
+        values = (momentum,)
+    else:
+        values = tuple(momentum)
+        if len(values) != 2:
+            raise ValueError(
+                "momentum must be a float or a (start, end) pair for the linear "
+                f"ramp; got {momentum!r}."
+            )
+    if not all(isinstance(v, Real) and 0.0 <= v < 1.0 for v in values):
+        raise ValueError(f"momentum values must lie in [0, 1); got {momentum!r}.")
+    return momentum if isinstance(momentum, Real) else tuple(float(v) for v in values)

@@ -1,0 +1,283 @@
+"""Behaviour of PretrainedMLPClassifier (DBN, DpRBM, Dsigm) and the backprop core."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_sparsity import PretrainedMLPClassifier
+from sklearn_sparsity import _pretrained_mlp as mlp_module
+from sklearn_sparsity._backprop import BackpropWorkspace, backward, data_loss, forward
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="module")
+def small(digits):
+    X, y = digits
+    return X[:400], y[:400]
+
+
+FAST = dict(pretrain_epochs=2, n_epochs=5, batch_size=20, tol=None, random_state=0)
+
+
+def test_pipeline_on_digits_reaches_93_percent(digits):
+    X, y = load_digits(return_X_y=True)  # raw 0..16 pixels: the scaler handles it
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    pipe = Pipeline([
+        ("scale", MinMaxScaler()),
+        ("dbn", PretrainedMLPClassifier(
+            (128, 64), pretrain_epochs=5, n_epochs=15, batch_size=20, tol=None,
+            random_state=0,
+        )),
+    ]).fit(X_tr, y_tr)
+    assert pipe.score(X_te, y_te) >= 0.93
+
+
+def test_dprbm_trains_only_the_output_layer(small):
+    X, y = small
+    clf = PretrainedMLPClassifier(
+        (32, 16), finetune=False, **{**FAST, "pretrain_epochs": 5, "n_epochs": 10}
+    ).fit(X, y)
+    for W, b, W0, b0 in zip(clf.coefs_[:-1], clf.intercepts_[:-1],
+                            clf.pretrainer_.coefs_, clf.pretrainer_.intercepts_):
+        assert_array_equal(W, W0)
+        assert_array_equal(b, b0)
+    assert_array_equal(clf.transform(X), clf.pretrainer_.transform(X))
+    assert clf.score(X, y) > 0.5
+
+
+def test_dbn_starts_from_pretrainer_and_moves(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), **FAST).fit(X, y)
+    assert clf.pretrainer_.coefs_[0].shape == clf.coefs_[0].shape
+    assert not np.allclose(clf.coefs_[0], clf.pretrainer_.coefs_[0])
+    # Same seed -> the DBN and DpRBM share their pretrained stack.
+    dp = PretrainedMLPClassifier((16,), finetune=False, **FAST).fit(X, y)
+    assert_array_equal(dp.pretrainer_.coefs_[0], clf.pretrainer_.coefs_[0])
+
+
+def test_dsigm_has_no_pretrainer_and_accepts_any_real_input(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), pretrain=False, **FAST)
+    clf.fit(X * 10 - 3, y)
+    assert not hasattr(clf, "pretrainer_")
+    assert clf.predict(X * 10 - 3).shape == y.shape
+
+
+def test_pretraining_requires_unit_interval_at_fit_only(small):
+    X, y = small
+    with pytest.raises(ValueError, match="MinMaxScaler"):
+        PretrainedMLPClassifier((4,), **FAST).fit(X * 16, y)
+    clf = PretrainedMLPClassifier((4,), **FAST).fit(X, y)
+    # Test data scaled with training statistics may stray a little outside
+    # [0, 1]: the fitted network is defined for any finite input.
+    assert clf.predict(X * 1.1 - 0.05).shape == y.shape
+
+
+def test_dprbm_without_pretraining_is_an_error(small):
+    X, y = small
+    with pytest.raises(ValueError, match="requires pretrain=True"):
+        PretrainedMLPClassifier((4,), pretrain=False, finetune=False).fit(X, y)
+
+
+def test_clone_and_pickle_give_identical_predictions(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), **FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    refit = clone(clf).fit(X, y)
+    assert_array_equal(refit.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("labels", [
+    np.array(["zero", "one", "two"]), np.array([3, 10, 42]),
+])
+def test_any_label_type(small, labels):
+    X, y = small
+    mask = y < 3
+    y_lab = labels[y[mask]]
+    clf = PretrainedMLPClassifier((16,), **{**FAST, "n_epochs": 20}).fit(X[mask], y_lab)
+    assert set(clf.classes_) == set(labels)
+    pred = clf.predict(X[mask])
+    assert pred.dtype == y_lab.dtype
+    assert np.mean(pred == y_lab) > 0.9
+
+
+def test_binary(small):
+    X, y = small
+    mask = y < 2
+    clf = PretrainedMLPClassifier((8,), **{**FAST, "n_epochs": 20})
+    clf.fit(X[mask], y[mask])
+    proba = clf.predict_proba(X[mask])
+    assert proba.shape == (mask.sum(), 2)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert clf.score(X[mask], y[mask]) > 0.95
+
+
+def test_squared_error_loss(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((32,), loss="squared_error", learning_rate=0.5,
+                                  **{**FAST, "n_epochs": 20}).fit(X, y)
+    assert clf.out_activation_ == "logistic"
+    proba = clf.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-5)
+    assert clf.score(X, y) > 0.8
+
+
+def test_float32_end_to_end_and_close_to_float64(small):
+    X, y = small
+    c64 = PretrainedMLPClassifier((16,), **FAST).fit(X, y)
+    c32 = PretrainedMLPClassifier((16,), **FAST).fit(X.astype(np.float32), y)
+    assert all(W.dtype == np.float32 for W in c32.coefs_)
+    P32 = c32.predict_proba(X.astype(np.float32))
+    assert P32.dtype == np.float32
+    assert c32.transform(X.astype(np.float32)).dtype == np.float32
+    assert_allclose(P32, c64.predict_proba(X), atol=5e-3)
+
+
+def test_sparse_and_dense_agree(small):
+    X, y = small
+    dense = PretrainedMLPClassifier((16,), **FAST).fit(X, y)
+    sparse = PretrainedMLPClassifier((16,), **FAST).fit(sp.csr_matrix(X), y)
+    assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X),
+                    rtol=1e-7, atol=1e-9)
+
+
+def test_inputs_not_modified(small):
+    X, y = small
+    X_copy, y_copy = X.copy(), y.copy()
+    clf = PretrainedMLPClassifier((8,), **FAST).fit(X, y)
+    clf.predict_proba(X)
+    clf.transform_layers(X)
+    assert_array_equal(X, X_copy)
+    assert_array_equal(y, y_copy)
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(5, 4))
+    Y = np.eye(3)[rng.randint(3, size=5)]
+    coefs = [rng.normal(size=(4, 6)), rng.normal(size=(6, 3))]
+    intercepts = [rng.normal(size=6), rng.normal(size=3)]
+    for loss in ["log_loss", "squared_error"]:
+        ws = BackpropWorkspace(5, 4, coefs, np.float64)
+        acts = forward(X, coefs, intercepts, loss, out=ws.acts)
+        backward(X, Y, acts, coefs, loss, ws, first_trainable=0)
+        eps = 1e-6
+        for layer in range(2):
+            for idx in [(0, 0), (1, 2), (3, 1)]:
+                W = coefs[layer]
+                old = W[idx]
+                W[idx] = old + eps
+                up = data_loss(forward(X, coefs, intercepts, loss)[-1], Y, loss)
+                W[idx] = old - eps
+                down = data_loss(forward(X, coefs, intercepts, loss)[-1], Y, loss)
+                W[idx] = old
+                numeric = (up - down) / (2 * eps) / 5  # mean loss
+                # backward() returns the ascent direction: minus the gradient
+                assert_allclose(-ws.grad_W[layer][idx], numeric, rtol=1e-5, atol=1e-9)
+
+
+def test_divergence_names_the_epoch(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((8,), pretrain=False, learning_rate=1e30,
+                                  n_epochs=3, tol=None, random_state=0)
+    with pytest.raises(ValueError, match="diverged at epoch 1.*smaller learning_rate"):
+        clf.fit(X.astype(np.float32), y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(small, monkeypatch):
+    X, y = small
+    calls = {"n": 0}
+    real = mlp_module.train_epoch
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mlp_module, "train_epoch", interrupted)
+    clf = PretrainedMLPClassifier((8,), pretrain=False, n_epochs=10, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
+    assert clf.predict(X).shape == y.shape
+
+
+def test_convergence_warning_only_with_a_tolerance(small):
+    X, y = small
+    with pytest.warns(ConvergenceWarning, match="maximum number of epochs"):
+        PretrainedMLPClassifier((8,), pretrain=False, n_epochs=2, tol=1e-4,
+                                random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        PretrainedMLPClassifier((8,), pretrain=False, n_epochs=2, tol=None,
+                                random_state=0).fit(X, y)
+
+
+def test_tol_stops_training(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((8,), pretrain=False, n_epochs=500, tol=10.0,
+                                  n_iter_no_change=3, random_state=0).fit(X, y)
+    # The first epoch always improves on +inf; then 3 epochs without improvement.
+    assert clf.n_iter_ == 1 + 3
+
+
+def test_early_stopping_records_validation_scores(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), early_stopping=True, n_iter_no_change=3,
+                                  pretrain_epochs=2, n_epochs=60, random_state=0)
+    clf.fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_loss_ is None
+    assert clf.n_iter_ < 60
+
+
+def test_grid_search_over_hidden_sizes_parallel(small):
+    X, y = small
+    grid = GridSearchCV(
+        PretrainedMLPClassifier(pretrain_epochs=2, n_epochs=5, tol=None,
+                                random_state=0),
+        {"hidden_layer_sizes": [(8,), (16, 8)]}, cv=2, n_jobs=2,
+    ).fit(X, y)
+    assert grid.best_params_["hidden_layer_sizes"] in [(8,), (16, 8)]
+    assert len(grid.cv_results_["mean_test_score"]) == 2
+
+
+def test_attributes(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16, 8), **FAST).fit(X, y)
+    assert clf.n_layers_ == 4 and clf.n_outputs_ == 10
+    assert clf.out_activation_ == "softmax"
+    assert clf.n_iter_ == 5 and clf.t_ == 5 * 400
+    assert len(clf.loss_curve_) == 5 and clf.loss_ == clf.loss_curve_[-1]
+    assert clf.validation_scores_ is None
+    assert [W.shape for W in clf.coefs_] == [(64, 16), (16, 8), (8, 10)]
+
+
+@pytest.mark.parametrize("pretrain", [True, False])
+def test_training_reduces_the_loss(small, pretrain):
+    X, y = small
+    clf = PretrainedMLPClassifier((32,), pretrain=pretrain, learning_rate=1.0,
+                                  **{**FAST, "n_epochs": 10}).fit(X, y)
+    assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]

@@ -1,0 +1,243 @@
+"""Behaviour of StackedRBMTransformer and of the CD-k core."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from joblib import Memory
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_sparsity import StackedRBMTransformer
+from sklearn_sparsity._optim import momentum_at
+from sklearn_sparsity._rbm import fit_rbm_layer
+from sklearn_sparsity._stacked_rbm import _layer_seeds
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return (load_digits().data / 16.0)[:300]
+
+
+def _hand_cd1(X, seed, *, n_hidden, lr, momentum, weight_decay, init_std):
+    """CD-1 on one minibatch holding all of X, written out from the equations."""
+    gen = np.random.default_rng(seed)
+    W = gen.normal(0.0, init_std, size=(X.shape[1], n_hidden))
+    b = np.zeros(n_hidden)
+    c = np.zeros(X.shape[1])
+    u = gen.random(size=(X.shape[0], n_hidden), dtype=np.float32)
+    h0 = expit(X @ W + b)
+    h_sample = (u < h0).astype(float)
+    v = expit(h_sample @ W.T + c)
+    h1 = expit(v @ W + b)
+    n = X.shape[0]
+    dW = (X.T @ h0 - v.T @ h1) / n - weight_decay * W
+    db = (h0 - h1).mean(axis=0)
+    dc = (X - v).mean(axis=0)
+    # velocities start at zero: velocity = momentum * 0 + lr * gradient
+    return W + lr * dW, b + lr * db, c + lr * dc, ((X - v) ** 2).sum(axis=1).mean()
+
+
+def test_cd1_matches_hand_computed_update():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(6, 5))
+    seed = np.random.SeedSequence(123)
+    W, b, c, hist = fit_rbm_layer(
+        X, 4, n_epochs=1, learning_rate=0.3, batch_size=6, momentum=(0.5, 0.9),
+        weight_decay=0.01, cd_steps=1, init_std=0.5, shuffle=False, seed=seed,
+    )
+    W_ref, b_ref, c_ref, err_ref = _hand_cd1(
+        X, np.random.SeedSequence(123), n_hidden=4, lr=0.3, momentum=0.5,
+        weight_decay=0.01, init_std=0.5,
+    )
+    assert_allclose(W, W_ref, rtol=1e-12)
+    assert_allclose(b, b_ref, rtol=1e-12)
+    assert_allclose(c, c_ref, rtol=1e-12)
+    assert_allclose(hist["reconstruction_error"][0], err_ref, rtol=1e-12)
+
+
+def test_estimator_uses_the_cd_core_with_per_layer_seeds():
+    rng = np.random.RandomState(1)
+    X = rng.uniform(size=(6, 5))
+    stack = StackedRBMTransformer(
+        (4,), n_epochs=1, learning_rate=0.3, batch_size=6, weight_decay=0.01,
+        init_std=0.5, shuffle=False, random_state=7,
+    ).fit(X)
+    seed = _layer_seeds(7, 1)[0]
+    W_ref, b_ref, c_ref, _ = _hand_cd1(
+        X, seed, n_hidden=4, lr=0.3, momentum=0.5, weight_decay=0.01, init_std=0.5
+    )
+    assert_allclose(stack.coefs_[0], W_ref, rtol=1e-12)
+    assert_allclose(stack.intercepts_[0], b_ref, rtol=1e-12)
+    assert_allclose(stack.visible_intercepts_[0], c_ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "epoch, n_epochs, expected",
+    [(0, 10, 0.5), (1, 10, 0.58), (4, 10, 0.82), (5, 10, 0.9), (9, 10, 0.9),
+     (0, 1, 0.5), (1, 3, 0.9), (25, 50, 0.9), (12, 50, 0.5 + 0.4 * 12 / 25)],
+)
+def test_momentum_ramp(epoch, n_epochs, expected):
+    assert momentum_at(epoch, n_epochs, (0.5, 0.9)) == pytest.approx(expected)
+
+
+def test_constant_momentum():
+    assert momentum_at(7, 10, 0.3) == 0.3
+
+
+def test_fit_shapes_history_and_determinism(digits):
+    stack = StackedRBMTransformer((20, 10), n_epochs=[3, 2], random_state=0)
+    H = stack.fit_transform(digits)
+    assert H.shape == (300, 10)
+    assert [W.shape for W in stack.coefs_] == [(64, 20), (20, 10)]
+    assert [len(h["hspm"]) for h in stack.history_] == [3, 2]
+    for h in stack.history_:
+        assert np.all((h["hspm"] >= 0) & (h["hspm"] <= 1))
+        assert np.all(h["reconstruction_error"] > 0)
+    again = StackedRBMTransformer((20, 10), n_epochs=[3, 2], random_state=0)
+    assert_array_equal(again.fit_transform(digits), H)
+    layers = stack.transform_layers(digits)
+    assert [L.shape[1] for L in layers] == [20, 10]
+    assert_array_equal(layers[-1], H)
+    names = stack.get_feature_names_out()
+    assert names[0] == "stackedrbmtransformer0" and len(names) == 10
+
+
+def test_training_reduces_reconstruction_error(digits):
+    stack = StackedRBMTransformer((32,), n_epochs=8, random_state=0).fit(digits)
+    err = stack.history_[0]["reconstruction_error"]
+    assert err[-1] < 0.8 * err[0]
+
+
+def test_inverse_transform_reconstructs(digits):
+    stack = StackedRBMTransformer(
+        (48,), n_epochs=20, learning_rate=0.5, batch_size=20, random_state=0
+    ).fit(digits)
+    recon = stack.inverse_transform(stack.transform(digits))
+    assert recon.shape == digits.shape
+    assert np.all((recon >= 0) & (recon <= 1))
+    # Much better than predicting the mean image.
+    baseline = ((digits - digits.mean(axis=0)) ** 2).sum(axis=1).mean()
+    assert ((digits - recon) ** 2).sum(axis=1).mean() < 0.9 * baseline
+    with pytest.raises(ValueError, match="48 columns"):
+        stack.inverse_transform(np.zeros((2, 5)))
+
+
+def test_float32_preserved_and_close_to_float64(digits):
+    kw = dict(hidden_layer_sizes=(16, 8), n_epochs=3, random_state=0)
+    H64 = StackedRBMTransformer(**kw).fit_transform(digits)
+    stack32 = StackedRBMTransformer(**kw).fit(digits.astype(np.float32))
+    H32 = stack32.transform(digits.astype(np.float32))
+    assert H32.dtype == np.float32 and H64.dtype == np.float64
+    assert all(W.dtype == np.float32 for W in stack32.coefs_)
+    assert_allclose(H32, H64, atol=2e-3)
+
+
+def test_integer_input_becomes_float32():
+    X = np.random.RandomState(0).randint(0, 2, size=(40, 6))
+    stack = StackedRBMTransformer((3,), n_epochs=1, random_state=0).fit(X)
+    assert stack.coefs_[0].dtype == np.float32
+
+
+def test_sparse_and_dense_agree(digits):
+    kw = dict(hidden_layer_sizes=(16,), n_epochs=2, random_state=0)
+    dense = StackedRBMTransformer(**kw).fit(digits)
+    sparse = StackedRBMTransformer(**kw).fit(sp.csr_matrix(digits))
+    assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=1e-10, atol=1e-12)
+    assert_allclose(sparse.transform(sp.csr_matrix(digits)), dense.transform(digits))
+
+
+def test_input_not_modified(digits):
+    X = digits.copy()
+    Xs = sp.csr_matrix(digits)
+    Xs_data = Xs.data.copy()
+    stack = StackedRBMTransformer((8,), n_epochs=2, random_state=0)
+    stack.fit(X)
+    stack.transform(X)
+    stack.inverse_transform(stack.transform(X))
+    stack.fit(Xs)
+    assert_array_equal(X, digits)
+    assert_array_equal(Xs.data, Xs_data)
+
+
+@pytest.mark.parametrize("bad, vmin, vmax", [(255.0, "0", "255"), (-0.5, "-0.5", "1")])
+def test_rejects_values_outside_unit_interval(bad, vmin, vmax):
+    X = np.random.RandomState(0).uniform(size=(10, 3))
+    X[0, 0] = 0.0
+    X[1, 1] = 1.0
+    X[2, 2] = bad
+    stack = StackedRBMTransformer((2,), n_epochs=1)
+    with pytest.raises(ValueError, match=rf"min={vmin}.*max={vmax}.*MinMaxScaler"):
+        stack.fit(X)
+
+
+def test_rejects_non_finite():
+    X = np.full((5, 3), 0.5)
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        StackedRBMTransformer((2,), n_epochs=1).fit(X)
+
+
+def test_failed_refit_leaves_no_fitted_state(digits):
+    stack = StackedRBMTransformer((8,), n_epochs=1, random_state=0).fit(digits)
+    with pytest.raises(ValueError):
+        stack.fit(digits * 16)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(stack)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(hidden_layer_sizes=(4, 0)), "positive"),
+        (dict(hidden_layer_sizes=(4, 2.5)), "positive"),
+        (dict(hidden_layer_sizes=(4, 2), n_epochs=[1, 2, 3]), "one value per"),
+        (dict(hidden_layer_sizes=(4, 2), n_epochs=[1, 0]), "positive"),
+        (dict(hidden_layer_sizes=(4, 2), learning_rate=[0.1]), "one value per"),
+        (dict(hidden_layer_sizes=(4,), momentum=(0.5, 0.9, 0.1)), "start, end"),
+        (dict(hidden_layer_sizes=(4,), momentum=(0.5, 1.5)), r"\[0, 1\)"),
+    ],
+)
+def test_invalid_settings(digits, params, match):
+    with pytest.raises(ValueError, match=match):
+        StackedRBMTransformer(**{"n_epochs": 1, **params}).fit(digits)
+
+
+def test_divergence_is_reported():
+    X = np.random.RandomState(0).uniform(size=(50, 4)).astype(np.float32)
+    match = r"diverged at epoch \d.*smaller learning_rate"
+    with pytest.raises(ValueError, match=match):
+        StackedRBMTransformer((3,), n_epochs=2, learning_rate=1e38).fit(X)
+
+
+def test_lower_layers_shared_and_cached(tmp_path, digits):
+    memory = Memory(tmp_path, verbose=0)
+    small = StackedRBMTransformer((12,), n_epochs=2, random_state=3, memory=memory)
+    small.fit(digits)
+    big = StackedRBMTransformer((12, 6), n_epochs=2, random_state=3, memory=memory)
+    big.fit(digits)
+    assert_array_equal(big.coefs_[0], small.coefs_[0])
+    # Three layer fits in all, two of them distinct: one cache entry each.
+    entries = [p for p in tmp_path.rglob("output.pkl")]
+    assert len(entries) == 2
+
+
+def test_clone_and_pickle(digits):
+    stack = StackedRBMTransformer((8, 4), n_epochs=2, random_state=0).fit(digits)
+    restored = pickle.loads(pickle.dumps(stack))
+    assert_array_equal(restored.transform(digits), stack.transform(digits))
+    fresh = clone(stack)
+    assert not hasattr(fresh, "coefs_")
+    assert_array_equal(fresh.fit(digits).transform(digits), stack.transform(digits))
+
+
+def test_verbose_prints_one_line_per_epoch(digits, capsys):
+    StackedRBMTransformer((4, 3), n_epochs=2, random_state=0, verbose=1).fit(digits)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "epoch" in line]
+    assert len(lines) == 4
+    assert "layer 1, epoch 2/2" in lines[-1] and "HSPM" in lines[-1]
