@@ -157,7 +157,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X / 16.0
     >>> clf = PretrainedMLPClassifier((64, 32), pretrain_epochs=2, n_epochs=5,
-    ...                               random_state=0).fit(X, y)
+    ...                               tol=None, random_state=0).fit(X, y)
     >>> clf.predict(X[:5]).shape
     (5,)
     >>> [H.shape[1] for H in clf.transform_layers(X[:5])]
