@@ -258,11 +258,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        try:
-            return self._fit(X, y)
-        except Exception:
-            _clear_fitted_attributes(self)
-            raise
+        return self._fit(X, y)
 
     def _pretrainer(self, sizes, seed):
         return StackedRBMTransformer(
@@ -277,8 +273,26 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         """Fit; ``pretrainer`` is an already fitted stack to start from.
 
         Used by the experiments so that the DBN and the DpRBM share one
-        pretrained stack (it must have been fitted on the same ``X``).
+        pretrained stack (it must have been fitted on the same ``X`` with this
+        estimator's pretraining settings). Parameters are validated here too,
+        and a failed fit leaves no fitted attribute behind.
         """
+        self._validate_params()
+        if pretrainer is not None:
+            check_is_fitted(pretrainer)
+            sizes = tuple(W.shape[1] for W in pretrainer.coefs_)
+            if sizes != check_hidden_layer_sizes(self.hidden_layer_sizes):
+                raise ValueError(
+                    f"The given pretrainer has hidden layers {sizes}, but "
+                    f"hidden_layer_sizes={self.hidden_layer_sizes!r}."
+                )
+        try:
+            return self._fit_network(X, y, pretrainer)
+        except Exception:
+            _clear_fitted_attributes(self)
+            raise
+
+    def _fit_network(self, X, y, pretrainer):
         if not self.finetune and not self.pretrain:
             raise ValueError(
                 "finetune=False trains only the output layer on top of pretrained "

@@ -281,3 +281,14 @@ def test_training_reduces_the_loss(small, pretrain):
     clf = PretrainedMLPClassifier((32,), pretrain=pretrain, learning_rate=1.0,
                                   **{**FAST, "n_epochs": 10}).fit(X, y)
     assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+
+
+def test_shared_pretrainer_gives_the_same_model(small):
+    X, y = small
+    own = PretrainedMLPClassifier((16,), finetune=False, **FAST).fit(X, y)
+    shared = PretrainedMLPClassifier((16,), finetune=False, **FAST)
+    shared._fit(X, y, pretrainer=own.pretrainer_)
+    assert shared.pretrainer_ is own.pretrainer_
+    assert_array_equal(shared.predict_proba(X), own.predict_proba(X))
+    with pytest.raises(ValueError, match="hidden layers"):
+        PretrainedMLPClassifier((8,), **FAST)._fit(X, y, pretrainer=own.pretrainer_)
