@@ -1,0 +1,584 @@
+"""Per-layer activations of fitted models, the threshold rule on them, reports.
+
+The functions here know about models; the numerical cores they call
+(``_hoyer_along``, ``_overlap_curve``, ``_select_threshold``) do not.
+Supported models: the package's ``StackedRBMTransformer`` and
+``PretrainedMLPClassifier`` (found by duck typing, through their
+``transform_layers`` method, so that this module imports neither), scikit-learn's
+``BernoulliRBM``, ``MLPClassifier`` and ``MLPRegressor``, and a ``Pipeline``
+whose last step is one of them.
+"""
+
+from numbers import Integral, Real
+from typing import NamedTuple
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.special import expit
+from sklearn.neural_network import BernoulliRBM, MLPClassifier, MLPRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._hoyer import _hoyer_along
+from ._overlap import (
+    _binarize,
+    _check_activations,
+    _check_ks,
+    _check_labels,
+    _class_means,
+    _overlap_curve,
+)
+from ._threshold import _select_threshold
+
+_SUPPORTED = (
+    "Supported models are sklearn_sparsity's StackedRBMTransformer and "
+    "PretrainedMLPClassifier (or any fitted estimator with a transform_layers "
+    "method), scikit-learn's BernoulliRBM, MLPClassifier and MLPRegressor, and "
+    "a Pipeline whose last step is one of these."
+)
+
+_ACTIVATIONS = {
+    "identity": lambda Z: Z,
+    "logistic": lambda Z: expit(Z, out=Z),
+    "tanh": lambda Z: np.tanh(Z, out=Z),
+    "relu": lambda Z: np.maximum(Z, 0, out=Z),
+}
+
+
+class _Layer(NamedTuple):
+    """One hidden layer: ``h = activation(v @ coef + intercept)``.
+
+    ``visible_intercept`` is the bias ``c`` of the reconstruction
+    ``sigmoid(h @ coef.T + c)`` used by the threshold rule, or ``None`` when
+    the layer has none (then ``c = 0``).
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    visible_intercept: np.ndarray | None
+    activation: str
+
+    def forward(self, V):
+        """Activations of the layer for inputs ``V`` (dense or sparse)."""
+        Z = np.array(
+            safe_sparse_dot(V, self.coef),
+            dtype=np.result_type(V.dtype, self.coef.dtype),
+        )
+        Z += self.intercept
+        return _ACTIVATIONS[self.activation](Z)
+
+
+def _unwrap(estimator, X):
+    """The model at the end of a (nested) Pipeline and ``X`` transformed for it."""
+    while isinstance(estimator, Pipeline):
+        if len(estimator.steps) > 1:
+            X = estimator[:-1].transform(X)
+        estimator = estimator.steps[-1][1]
+    if not (
+        hasattr(estimator, "transform_layers")
+        or isinstance(estimator, (BernoulliRBM, MLPClassifier, MLPRegressor))
+    ):
+        raise TypeError(
+            f"Cannot compute layer activations of {estimator!r}. {_SUPPORTED}"
+        )
+    return estimator, X
+
+
+def _hidden_layers(estimator):
+    """The hidden layers of an unwrapped supported model, bottom up."""
+    check_is_fitted(estimator)
+    if isinstance(estimator, BernoulliRBM):
+        return [
+            _Layer(
+                estimator.components_.T,
+                estimator.intercept_hidden_,
+                estimator.intercept_visible_,
+                "logistic",
+            )
+        ]
+    if isinstance(estimator, (MLPClassifier, MLPRegressor)):
+        # No visible layer: the threshold rule uses c = 0.
+        return [
+            _Layer(W, b, None, estimator.activation)
+            for W, b in zip(estimator.coefs_[:-1], estimator.intercepts_[:-1])
+        ]
+    coefs = getattr(estimator, "coefs_", None)
+    if coefs is None:
+        raise TypeError(
+            f"{type(estimator).__name__} has transform_layers but no coefs_: "
+            "the threshold rule (tau='auto') and aggregate='mean_input' need "
+            "the layers' weights. Pass a numeric tau and "
+            "aggregate='mean_activation'."
+        )
+    if hasattr(estimator, "visible_intercepts_"):
+        # StackedRBMTransformer: every layer is an RBM with a visible bias.
+        weights = zip(coefs, estimator.intercepts_, estimator.visible_intercepts_)
+    else:
+        # PretrainedMLPClassifier: the last layer is the output layer. The
+        # visible biases come from the pretraining stack (fine-tuning does not
+        # change them); without pretraining there are none.
+        coefs, intercepts = coefs[:-1], estimator.intercepts_[:-1]
+        pretrainer = getattr(estimator, "pretrainer_", None)
+        visible = getattr(pretrainer, "visible_intercepts_", None)
+        if visible is None:
+            visible = [None] * len(coefs)
+        weights = zip(coefs, intercepts, visible)
+    # The package's hidden units are all logistic sigmoids.
+    return [_Layer(W, b, c, "logistic") for W, b, c in weights]
+
+
+def _activations(estimator, X):
+    """Hidden activations of an unwrapped supported model."""
+    if hasattr(estimator, "transform_layers"):
+        return [np.asarray(H) for H in estimator.transform_layers(X)]
+    if isinstance(estimator, BernoulliRBM):
+        return [estimator.transform(X)]
+    check_is_fitted(estimator)
+    X = validate_data(
+        estimator,
+        X,
+        accept_sparse=["csr", "csc"],
+        dtype=(np.float64, np.float32),
+        reset=False,
+    )
+    layers = []
+    for layer in _hidden_layers(estimator):
+        X = layer.forward(X)
+        layers.append(X)
+    return layers
+
+
+def _layer_index(layer, n_layers):
+    """Validate a (possibly negative) hidden-layer index; return it >= 0."""
+    if not -n_layers <= layer < n_layers:
+        raise ValueError(
+            f"layer={layer} is out of range for a model with {n_layers} hidden "
+            f"layer(s); use 0 to {n_layers - 1} or negative indices."
+        )
+    return layer % n_layers
+
+
+def _check_candidates(candidates):
+    if np.ndim(candidates) == 0:
+        return candidates
+    values = np.asarray(candidates, dtype=np.float64).ravel()
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(
+            "candidates must be an int >= 2 or a non-empty array of finite "
+            f"thresholds >= 0; got {candidates!r}."
+        )
+    return values
+
+
+def _class_activation_matrix(H, y, tau, aggregate, layer_input=None, layer=None):
+    """Binary class activation vectors (eq. 9) of one layer.
+
+    ``aggregate="mean_input"`` passes the class means of ``layer_input``
+    through ``layer``; without a layer (the input data itself) the two
+    aggregations coincide.
+    """
+    if aggregate == "mean_input" and layer is not None:
+        _, input_means = _class_means(layer_input, y)
+        return _binarize(layer.forward(input_means), tau)
+    _, means = _class_means(H, y)
+    return _binarize(means, tau)
+
+
+@validate_params(
+    {"estimator": "no_validation", "X": ["array-like", "sparse matrix"]},
+    prefer_skip_nested_validation=True,
+)
+def layer_activations(estimator, X):
+    """Activations of every hidden layer of a fitted model, bottom up.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted model: the package's
+        :class:`~sklearn_sparsity.StackedRBMTransformer` or
+        :class:`~sklearn_sparsity.PretrainedMLPClassifier` (any estimator
+        with a ``transform_layers`` method), scikit-learn's
+        :class:`~sklearn.neural_network.BernoulliRBM` (one layer, its
+        ``transform``), :class:`~sklearn.neural_network.MLPClassifier` or
+        :class:`~sklearn.neural_network.MLPRegressor` (every hidden layer,
+        computed from ``coefs_`` and ``intercepts_`` with the model's
+        ``activation``; the output layer is excluded), or a
+        :class:`~sklearn.pipeline.Pipeline` whose last step is one of these
+        (the earlier steps transform ``X`` first).
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Input data.
+
+    Returns
+    -------
+    layers : list of ndarray of shape (n_samples, n_units_l)
+        One array per hidden layer.
+
+    Raises
+    ------
+    TypeError
+        If the model is not supported.
+
+    See Also
+    --------
+    sparsity_report : HSPM and AOD of every layer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> from sklearn_sparsity.metrics import layer_activations
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:300] / 16, y[:300]
+    >>> mlp = MLPClassifier((20, 10), solver="lbfgs", random_state=0).fit(X, y)
+    >>> [H.shape for H in layer_activations(mlp, X)]
+    [(300, 20), (300, 10)]
+    """
+    estimator, X = _unwrap(estimator, X)
+    return _activations(estimator, X)
+
+
+@validate_params(
+    {
+        "model": "no_validation",
+        "X": ["array-like", "sparse matrix"],
+        "layer": [Integral],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "reduction": [StrOptions({"mean", "max"})],
+        "candidates": [Interval(Integral, 2, None, closed="left"), "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def select_activation_threshold(
+    model, X, *, layer=0, tol=0.05, reduction="mean", candidates=50
+):
+    r"""The paper's activation threshold of one layer: largest harmless ``tau``.
+
+    Thresholding a layer's code ``h`` at ``tau`` gives ``s`` with
+    :math:`s_i = h_i` where :math:`|h_i| \geq \tau` and 0 elsewhere (eq. 8;
+    the paper's activations are non-negative, where this is
+    :math:`h_i \geq \tau`). ``tau`` is chosen as the largest value for which
+    ``s`` "does not change the reconstruction":
+
+    .. math::
+
+        \operatorname{reduce}_{x \in X}
+        \| f(s W^\top + c) - f(h W^\top + c) \|_2^2 < \mathrm{tol},
+
+    with :math:`f` the logistic sigmoid, :math:`W` of shape
+    ``(n_visible, n_hidden)`` the layer's weights, :math:`c` its visible bias
+    and the reduction over samples the mean (default) or the max. Layers
+    without a visible bias, those of a network trained without pretraining
+    (Dsigm) or of scikit-learn's ``MLPClassifier``, use :math:`c = 0`. A
+    ``PretrainedMLPClassifier`` uses its fine-tuned weights with the visible
+    biases of its pretraining stack (``pretrainer_``).
+
+    The error need not be monotone in ``tau``: the result is the **largest
+    candidate whose error is below** ``tol``, found by scanning the
+    candidates downwards (each is abandoned as soon as the rows seen prove it
+    fails). ``tau = 0`` is always a candidate with error 0, so a threshold is
+    always returned.
+
+    Parameters
+    ----------
+    model : estimator instance
+        A fitted model supported by :func:`layer_activations` that has layer
+        weights: the package's estimators, ``BernoulliRBM``,
+        ``MLPClassifier``, ``MLPRegressor``, or a ``Pipeline`` ending in one.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Data whose activations are thresholded (e.g. the test set).
+    layer : int, default=0
+        Index of the hidden layer, 0 for the first; negative values count
+        from the top.
+    tol : float > 0, default=0.05
+        Largest allowed change of the reconstruction (squared norm).
+    reduction : {"mean", "max"}, default="mean"
+        Combine the per-sample errors by their mean (the paper's "averaged
+        over samples") or their max (every sample must stay below ``tol``).
+    candidates : int >= 2 or array-like of float, default=50
+        An int asks for that many quantiles of the layer's ``|h|`` (levels
+        evenly spaced in [0, 1], each an actual activation value); an array
+        gives the thresholds to try. 0 is always added.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        With ``tau`` (float), ``error`` (its reconstruction error, below
+        ``tol``), ``layer`` (the non-negative layer index), ``tol`` and
+        ``reduction``.
+
+    See Also
+    --------
+    activation_binary_vector : Which units are active at ``tau`` (eq. 7).
+    sparsity_report : Uses this rule for every layer with ``tau="auto"``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.neural_network import BernoulliRBM
+    >>> from sklearn_sparsity.metrics import select_activation_threshold
+    >>> X = load_digits().data[:200] / 16
+    >>> rbm = BernoulliRBM(n_components=16, n_iter=5, random_state=0).fit(X)
+    >>> result = select_activation_threshold(rbm, X, tol=0.05)
+    >>> bool(result.error < 0.05)
+    True
+    """
+    estimator, X = _unwrap(model, X)
+    layers = _hidden_layers(estimator)
+    index = _layer_index(layer, len(layers))
+    H = _check_activations(_activations(estimator, X)[index], input_name="H")
+    w = layers[index]
+    tau, error = _select_threshold(
+        H, w.coef, w.visible_intercept, tol, reduction, _check_candidates(candidates)
+    )
+    return Bunch(tau=tau, error=error, layer=index, tol=tol, reduction=reduction)
+
+
+def _report_row(
+    index, H, layer, layer_input, tau, y, ks, aggregate, tol, reduction, candidates
+):
+    """One row of :func:`sparsity_report` (layer 0 is the input data)."""
+    n_units = H.shape[1]
+    if n_units >= 2:
+        hspm = _hoyer_along(H, axis=1)
+        hspm_mean, hspm_std = float(hspm.mean()), float(hspm.std())
+    else:  # HSPM needs at least 2 entries
+        hspm_mean = hspm_std = np.nan
+    W, c = (None, None) if layer is None else (layer.coef, layer.visible_intercept)
+    if tau == "auto":
+        tau, tau_error = _select_threshold(H, W, c, tol, reduction, candidates)
+    elif layer is None and index > 0:
+        tau_error = np.nan  # a model without weights
+    else:
+        # The error at a given tau: the only candidate, with no tolerance.
+        tau_error = _select_threshold(H, W, c, np.inf, reduction, [tau])[1]
+    row = {
+        "layer": index,
+        "name": "input" if index == 0 else f"hidden_{index}",
+        "n_units": n_units,
+        "hspm_mean": hspm_mean,
+        "hspm_std": hspm_std,
+        "active_fraction": float(np.mean(np.abs(H) >= tau)),
+        "tau": float(tau),
+        "tau_error": float(tau_error),
+        "aod_2": np.nan,
+        "aod_all": np.nan,
+        "aod_curve": np.nan,
+    }
+    if y is not None:
+        Z = _class_activation_matrix(H, y, tau, aggregate, layer_input, layer)
+        n_classes = Z.shape[0]
+        ends = _overlap_curve(Z, np.array([2, n_classes]))
+        row["aod_2"], row["aod_all"] = float(ends[0]), float(ends[1])
+        row["aod_curve"] = _overlap_curve(Z, ks)
+    return row
+
+
+@validate_params(
+    {
+        "estimator": "no_validation",
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like", None],
+        "tau": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left"), list],
+        "k": [
+            Interval(Integral, 1, None, closed="left"),
+            "array-like",
+            StrOptions({"all"}),
+        ],
+        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "reduction": [StrOptions({"mean", "max"})],
+        "candidates": [Interval(Integral, 2, None, closed="left"), "array-like"],
+        "n_jobs": [Integral, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def sparsity_report(
+    estimator,
+    X,
+    y=None,
+    *,
+    tau="auto",
+    k="all",
+    aggregate="mean_activation",
+    tol=0.05,
+    reduction="mean",
+    candidates=50,
+    n_jobs=None,
+):
+    """HSPM and AOD of the input data and of every hidden layer of a model.
+
+    One row for the data fed to the first hidden layer (``layer=0``, after
+    any earlier ``Pipeline`` steps, as the paper's tables start with the data
+    itself) and one per hidden layer (``layer=1, 2, ...``; row ``l`` is
+    hidden layer ``l - 1`` in the 0-based ``layer`` argument of
+    :func:`select_activation_threshold` and the scorers).
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted model supported by :func:`layer_activations`.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Data, e.g. the test set.
+    y : array-like of shape (n_samples,), default=None
+        Class labels, needed for the AOD columns (NaN without them).
+    tau : "auto", float >= 0 or list of float, default="auto"
+        Activation threshold. ``"auto"`` applies the paper's rule
+        (:func:`select_activation_threshold`) to every hidden layer; the
+        input data has no model, so for its row the same rule is applied with
+        the identity as the reconstruction: the largest ``tau`` such that
+        zeroing the inputs below ``tau`` moves the samples by less than
+        ``tol`` in squared norm (reduced as ``reduction`` says). A float is
+        used for every row; a list gives one value per row (input first).
+    k : int, list of int or "all", default="all"
+        Subset sizes of the AOD curve (``"all"``: ``k = 2, ..., m`` for ``m``
+        classes, the curve of the paper's Figure 2).
+    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
+        How a class is summarised before thresholding (see
+        :func:`class_activation_vectors`). ``"mean_input"`` is the paper's
+        definition: the layer's activation at the class mean of the layer's
+        input (the previous layer's activations, or the data). For the input
+        row the two coincide.
+    tol : float > 0, default=0.05
+        Tolerance of the threshold rule.
+    reduction : {"mean", "max"}, default="mean"
+        Reduction over samples of the threshold rule.
+    candidates : int or array-like of float, default=50
+        Candidate thresholds of the rule (see
+        :func:`select_activation_threshold`).
+    n_jobs : int, default=None
+        Rows are independent once the activations are known and are computed
+        in parallel with :class:`joblib.Parallel` (threads by default, since
+        the work is in numpy; change it with :func:`joblib.parallel_config`).
+        ``None`` means 1 unless in a joblib context.
+
+    Returns
+    -------
+    report : pandas.DataFrame or dict of ndarray
+        A ``DataFrame`` when pandas is installed (with ``attrs["aod_k"]``,
+        the ``k`` of the curve), else a dict mapping each column name to an
+        array. Columns:
+
+        - ``layer``: 0 for the input, ``l`` for the ``l``-th hidden layer;
+        - ``name``: ``"input"``, ``"hidden_1"``, ...;
+        - ``n_units``: width;
+        - ``hspm_mean``, ``hspm_std``: mean and standard deviation over
+          samples of the HSPM (NaN for a single unit);
+        - ``active_fraction``: fraction of activations with ``|h| >= tau``;
+        - ``tau`` and ``tau_error``: the threshold and its reconstruction
+          error (NaN for a model without weights and a given ``tau``);
+        - ``aod_2``, ``aod_all``: average AOD among 2 classes and AOD of all
+          classes (``k = m``);
+        - ``aod_curve``: ndarray of the average AOD for each ``k``.
+
+    See Also
+    --------
+    layer_activations : The activations the report is computed from.
+    average_activation_overlap : Average AOD of one activation matrix.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.neural_network import BernoulliRBM
+    >>> from sklearn_sparsity.metrics import sparsity_report
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:300] / 16, y[:300]
+    >>> rbm = BernoulliRBM(n_components=32, n_iter=5, random_state=0).fit(X)
+    >>> report = sparsity_report(rbm, X, y)
+    >>> report["name"].tolist(), report["n_units"].tolist()
+    (['input', 'hidden_1'], [64, 32])
+    >>> bool(report.loc[1, "tau_error"] < 0.05)
+    True
+    >>> len(report.loc[1, "aod_curve"])  # k = 2, ..., 10
+    9
+    """
+    estimator, X = _unwrap(estimator, X)
+    activations = _activations(estimator, X)
+    X = _check_activations(X, input_name="X")
+    rows = [X] + [_check_activations(H, input_name="H") for H in activations]
+    n_rows = len(rows)
+    if tau == "auto" or aggregate == "mean_input":
+        layers = [None] + _hidden_layers(estimator)
+    else:
+        try:
+            layers = [None] + _hidden_layers(estimator)
+        except TypeError:  # no weights: only tau_error is lost
+            layers = [None] * n_rows
+    if isinstance(tau, list):
+        if len(tau) != n_rows or not all(
+            isinstance(t, Real) and np.isfinite(t) and t >= 0 for t in tau
+        ):
+            raise ValueError(
+                f"A list tau needs one finite value >= 0 per row ({n_rows}: the "
+                f"input and {n_rows - 1} hidden layer(s)); got {tau!r}."
+            )
+        taus = list(tau)
+    else:
+        taus = [tau] * n_rows
+    ks = None
+    if y is not None:
+        y = _check_labels(y, X.shape[0])
+        if isinstance(k, bool):
+            raise ValueError(f"k must be an int, a list of ints or 'all'; got {k!r}.")
+        ks, _ = _check_ks(k, len(np.unique(y)))
+    candidates = _check_candidates(candidates)
+    results = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(_report_row)(
+            index,
+            rows[index],
+            layers[index],
+            rows[index - 1] if index > 0 else None,
+            taus[index],
+            y,
+            ks,
+            aggregate,
+            tol,
+            reduction,
+            candidates,
+        )
+        for index in range(n_rows)
+    )
+    report = {name: [row[name] for row in results] for name in results[0]}
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a test dependency
+        out = {name: np.asarray(values) for name, values in report.items()}
+        out["aod_curve"] = np.empty(n_rows, dtype=object)
+        out["aod_curve"][:] = report["aod_curve"]
+        return out
+    frame = pd.DataFrame(report)
+    frame.attrs["aod_k"] = None if ks is None else ks.tolist()
+    return frame
+
+
+def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
+    """Mean HSPM or average AOD among ``k`` classes of one hidden layer."""
+    estimator, X = _unwrap(estimator, X)
+    activations = _activations(estimator, X)
+    index = _layer_index(layer, len(activations))
+    H = _check_activations(activations[index], input_name="H")
+    if metric == "hspm":
+        if H.shape[1] < 2:
+            raise ValueError(
+                f"HSPM needs at least 2 units; hidden layer {index} has {H.shape[1]}."
+            )
+        return float(_hoyer_along(H, axis=1).mean())
+    if y is None:
+        raise ValueError("The AOD scorer needs class labels y; got y=None.")
+    y = _check_labels(y, H.shape[0])
+    weights = None
+    if tau == "auto" or aggregate == "mean_input":
+        weights = _hidden_layers(estimator)[index]
+    if tau == "auto":
+        tau, _ = _select_threshold(
+            H, weights.coef, weights.visible_intercept, tol, "mean", 50
+        )
+    if index == 0:
+        layer_input = _check_activations(X, input_name="X")
+    else:
+        layer_input = activations[index - 1]
+    Z = _class_activation_matrix(H, y, tau, aggregate, layer_input, weights)
+    ks, _ = _check_ks(k, Z.shape[0])
+    return float(_overlap_curve(Z, ks)[0])
