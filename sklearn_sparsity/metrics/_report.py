@@ -89,7 +89,8 @@ def _unwrap(estimator, X):
 
 def _hidden_layers(estimator):
     """The hidden layers of an unwrapped supported model, bottom up."""
-    check_is_fitted(estimator)
+    if hasattr(estimator, "fit"):
+        check_is_fitted(estimator)
     if isinstance(estimator, BernoulliRBM):
         return [
             _Layer(
