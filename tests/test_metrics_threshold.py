@@ -115,6 +115,28 @@ def test_block_scan_matches_brute_force_on_many_rows():
         assert tau32 == pytest.approx(tau, rel=1e-6)
 
 
+@pytest.mark.parametrize("cache_bytes", [0, 2**29])
+@pytest.mark.parametrize("sparse_fraction", [0.0, 0.2, 1.0])
+def test_incremental_updates_match_brute_force(
+    monkeypatch, cache_bytes, sparse_fraction
+):
+    # Kept or recomputed block state, dense or sparse pre-activation updates.
+    from sklearn_sparsity.metrics import _threshold
+
+    monkeypatch.setattr(_threshold, "_CACHE_BYTES", cache_bytes)
+    monkeypatch.setattr(_threshold, "_SPARSE_FRACTION", sparse_fraction)
+    monkeypatch.setattr(_threshold, "_BLOCK_ELEMENTS", 2**10)
+    rng = np.random.default_rng(1)
+    W = rng.normal(0, 0.5, (30, 20))
+    c = rng.normal(0, 1, 30)
+    H = expit(rng.normal(-1.5, 2, (500, 20)))
+    candidates = _threshold_candidates(H, 30)
+    errors = _errors(H, W, c, candidates, "mean")
+    tau, error = _select_threshold(H, W, c, 0.05, "mean", 30)
+    assert tau == candidates[np.argmax(errors < 0.05)]
+    assert error == pytest.approx(errors[candidates == tau][0], rel=1e-9)
+
+
 @settings(max_examples=40)
 @given(
     st.integers(1, 12),

@@ -11,15 +11,19 @@ over samples (mean or max), with ``f`` the logistic sigmoid.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 # Rows per block: about this many entries in the block's reconstruction.
 _BLOCK_ELEMENTS = 2**18
 # Candidate quantiles are taken from at most this many entries of |H|.
 _QUANTILE_SAMPLE = 2**18
-# Reconstructions of the untouched codes are kept between candidates when
-# they fit in this many bytes, else recomputed per candidate.
-_CACHE_BYTES = 2**28
+# Per-block state (reconstruction of the untouched code and pre-activation of
+# the last threshold) is kept between candidates up to this many bytes.
+_CACHE_BYTES = 2**29
+# Pre-activations are updated with a sparse product when at most this
+# fraction of a block's entries changes, else recomputed densely.
+_SPARSE_FRACTION = 0.2
 
 
 def _threshold_candidates(H, candidates):
@@ -51,6 +55,81 @@ def _reconstruct(S, W, c, out=None):
     return expit(R, out=R)
 
 
+class _Block:
+    """Rows of ``H`` and what the scan remembers about them between candidates.
+
+    For the sigmoid reconstruction, the block keeps the reconstruction of the
+    untouched code and the pre-activation ``P = s W^T`` (without ``c``) of the
+    last threshold it was evaluated at. The candidates only decrease, so the
+    code of a smaller threshold adds the entries of the band
+    ``tau <= |h| < tau_last``: with the candidates a few quantiles apart the
+    band is a few percent of the entries and ``P`` is updated with a sparse
+    product, much cheaper than the dense ``s W^T``.
+    """
+
+    def __init__(self, H, W, Wt, c, keep):
+        self.H = H
+        self.magnitudes = np.abs(H)
+        self.smallest = self.magnitudes.min()
+        self.W = W
+        self.Wt = Wt
+        self.c = c
+        self.keep = keep
+        self.reference = None
+        self.tau = np.inf  # the threshold self.P belongs to
+        self.P = None
+
+    def _pre_activation(self, tau):
+        """``s W^T`` for threshold ``tau``, from the last one when possible."""
+        P = self.P
+        band = self.magnitudes >= tau
+        if P is not None:
+            band &= self.magnitudes < self.tau
+        n_band = np.count_nonzero(band)
+        if n_band > _SPARSE_FRACTION * band.size:
+            update = np.where(band, self.H, 0).astype(self.H.dtype, copy=False)
+            update = update @ self.Wt
+            if P is None:
+                P = update
+            else:
+                P += update
+        else:
+            if P is None:
+                P = np.zeros((self.H.shape[0], self.Wt.shape[1]), self.H.dtype)
+            if n_band:
+                rows, cols = np.nonzero(band)  # row-major: rows are sorted
+                indptr = np.zeros(band.shape[0] + 1, dtype=np.intp)
+                np.cumsum(np.bincount(rows, minlength=band.shape[0]), out=indptr[1:])
+                values = self.H[rows, cols]
+                P += sp.csr_matrix((values, cols, indptr), shape=band.shape) @ self.Wt
+        if self.keep:
+            self.P, self.tau = P, tau
+        return P
+
+    def errors(self, tau, out):
+        """Per-row errors ``e(x)`` of threshold ``tau``; None if all are 0."""
+        if self.smallest >= tau:
+            return None
+        H = self.H
+        if self.W is None:  # identity: e(x) = squared norm of what is zeroed
+            dropped = np.where(self.magnitudes < tau, H, 0)
+            return np.einsum("ij,ij->i", dropped, dropped, dtype=np.float64)
+        reference = self.reference
+        if reference is None:
+            reference = _reconstruct(H, self.W, self.c)
+            if self.keep:
+                self.reference = reference
+        R = out[: H.shape[0]]
+        P = self._pre_activation(tau)
+        if self.c is None:
+            R[...] = P
+        else:
+            np.add(P, self.c, out=R)
+        expit(R, out=R)
+        R -= reference
+        return np.einsum("ij,ij->i", R, R, dtype=np.float64)
+
+
 def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
     """Largest candidate ``tau`` whose thresholded code keeps the reconstruction.
 
@@ -65,8 +144,10 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
     of rows and abandoned as soon as the errors summed so far prove it fails
     (the mean is at least the partial sum over ``n_samples``; the max at
     least any single row's error), so candidates far above the answer cost
-    little. ``tau = 0`` keeps every entry (``s = h``), has error 0 and ends
-    the scan, so a threshold is always found.
+    little. Each block carries its pre-activations from one candidate to the
+    next, adding only the entries that the smaller threshold keeps (a sparse
+    product, see ``_Block``). ``tau = 0`` keeps every entry (``s = h``), has
+    error 0 and ends the scan, so a threshold is always found.
 
     Parameters
     ----------
@@ -104,12 +185,14 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
             c = np.asarray(c, dtype=dtype)
     n_out = H.shape[1] if W is None else W.shape[0]
     step = max(1, _BLOCK_ELEMENTS // max(n_out, H.shape[1], 1))
-    blocks = [slice(start, start + step) for start in range(0, n_samples, step)]
-    cache_ok = (
-        W is not None and H.size and (n_samples * n_out * H.itemsize <= _CACHE_BYTES)
-    )
-    cache = {}
-    buf = np.empty((min(step, n_samples), n_out), dtype=dtype)
+    Wt = None if W is None else np.ascontiguousarray(W.T)
+    # Blocks beyond the memory budget recompute their state every time.
+    n_kept = _CACHE_BYTES // max(1, 3 * step * n_out * H.itemsize)
+    blocks = [
+        _Block(H[start : start + step], W, Wt, c, keep=b < n_kept)
+        for b, start in enumerate(range(0, n_samples, step))
+    ]
+    out = np.empty((min(step, n_samples), n_out), dtype=dtype)
     # Sums over rows of e(x) at or above this fail the mean criterion.
     budget = tol * n_samples if reduction == "mean" else tol
 
@@ -117,21 +200,10 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
         if tau == 0.0:
             return 0.0, 0.0
         total = 0.0
-        for b, rows in enumerate(blocks):
-            Hb = H[rows]
-            kept = np.abs(Hb) >= tau
-            if kept.all():
+        for block in blocks:
+            errors = block.errors(tau, out)
+            if errors is None:
                 continue  # s == h on these rows: error 0
-            Sb = np.where(kept, Hb, 0).astype(dtype, copy=False)
-            if b in cache:
-                ref = cache[b]
-            else:
-                ref = _reconstruct(Hb, W, c)
-                if cache_ok:
-                    cache[b] = ref
-            diff = _reconstruct(Sb, W, c, out=buf[: Hb.shape[0]])
-            diff = np.subtract(diff, ref, out=diff if W is not None else None)
-            errors = np.einsum("ij,ij->i", diff, diff, dtype=np.float64)
             if reduction == "mean":
                 total += float(errors.sum())
             else:
