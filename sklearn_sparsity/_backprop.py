@@ -12,6 +12,31 @@ from scipy.special import expit
 LOSSES = ("log_loss", "squared_error")
 
 
+def sigmoid_affine_(Z, bias, scale=1.0):
+    """``Z <- scale * sigmoid(Z + bias)``, in place; returns ``Z``.
+
+    The single sigmoid kernel of both training loops. For float32 it runs as
+    ``1 / (1 + exp(-(Z + bias)))`` in four vectorised passes (numpy's SIMD
+    ``exp``), about twice as fast as :func:`scipy.special.expit` there and
+    within 2e-7 of it in relative terms; overflow of ``exp`` gives the exact
+    limit 0 and is not warned about. Other dtypes use
+    :func:`scipy.special.expit`.
+    """
+    if Z.dtype == np.float32:
+        np.subtract(-bias, Z, out=Z)
+        with np.errstate(over="ignore"):
+            np.exp(Z, out=Z)
+        Z += 1.0
+        if scale == 1.0:
+            return np.reciprocal(Z, out=Z)
+        return np.divide(scale, Z, out=Z)
+    Z += bias
+    expit(Z, out=Z)
+    if scale != 1.0:
+        Z *= scale
+    return Z
+
+
 def softmax_inplace(Z):
     """Row-wise softmax of ``Z``, in place, with the row max subtracted."""
     Z -= Z.max(axis=1, keepdims=True)
@@ -51,19 +76,18 @@ def forward(X, coefs, intercepts, loss, out=None):
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
         if out is None:
-            Z = H @ W
-            Z = np.asarray(Z)
+            Z = np.asarray(H @ W)
         else:
             Z = out[i][:n]
             if sp.issparse(H):
                 Z[...] = H @ W
             else:
                 np.matmul(H, W, out=Z)
-        Z += b
         if i == last and loss == "log_loss":
+            Z += b
             softmax_inplace(Z)
         else:
-            expit(Z, out=Z)
+            sigmoid_affine_(Z, b)
         acts.append(Z)
         H = Z
     return acts
@@ -94,13 +118,17 @@ class BackpropWorkspace:
         self.grad_b = [np.empty(w, dtype=dtype) for w in widths]
         self.X = np.empty((batch_size, n_features), dtype=dtype)
         self.Y = np.empty((batch_size, widths[-1]), dtype=dtype)
+        # Scratch for the sigmoid derivative A (1 - A) of the widest layer.
+        self.scratch = np.empty(batch_size * max(widths), dtype=dtype)
 
 
-def backward(X, Y, acts, coefs, loss, ws, first_trainable):
+def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0):
     """Ascent directions (minus the mean-loss gradient) of trainable layers.
 
     Fills ``ws.grad_W[i]`` and ``ws.grad_b[i]`` for ``i >= first_trainable``
-    with ``-dL/dW_i`` and ``-dL/db_i``, ``L`` the minibatch mean loss.
+    with ``-scale * dL/dW_i`` and ``-scale * dL/db_i``, ``L`` the minibatch
+    mean loss (``scale`` lets the training loop fold the learning rate into
+    the output delta instead of rescaling every gradient matrix).
     Both losses use their canonical output link, so the output delta is
     ``(Y - P) / n`` (log loss with softmax) or ``(Y - P) P (1 - P) / n``
     (squared error with sigmoid outputs).
@@ -113,7 +141,7 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable):
     if loss == "squared_error":
         delta *= P
         delta *= 1.0 - P
-    delta *= 1.0 / n
+    delta *= scale / n
     for i in range(last, first_trainable - 1, -1):
         inp = X if i == 0 else acts[i - 1]
         if sp.issparse(inp):
@@ -125,8 +153,10 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable):
             prev = ws.deltas[i - 1][:n]
             np.matmul(delta, coefs[i].T, out=prev)
             A = acts[i - 1]
-            prev *= A
-            prev *= 1.0 - A
+            dsig = ws.scratch[: A.size].reshape(A.shape)
+            np.subtract(1.0, A, out=dsig)
+            dsig *= A
+            prev *= dsig
             delta = prev
 
 
@@ -166,14 +196,20 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
     for start in range(0, n_samples, batch_size):
         rows = order[start:start + batch_size]
         n = rows.shape[0]
+        # mode="clip" (the rows are valid) lets np.take write straight into
+        # the buffer; mode="raise" would gather into a temporary first.
         if sparse:
             Xb = X[rows]
         else:
-            Xb = np.take(X, rows, axis=0, out=ws.X[:n])
-        Yb = np.take(Y, rows, axis=0, out=ws.Y[:n])
+            Xb = np.take(X, rows, axis=0, out=ws.X[:n], mode="clip")
+        Yb = np.take(Y, rows, axis=0, out=ws.Y[:n], mode="clip")
         acts = forward(Xb, coefs, intercepts, loss, out=ws.acts)
         total += data_loss(acts[-1], Yb, loss)
-        backward(Xb, Yb, acts, coefs, loss, ws, first_trainable)
+        # The learning rate is folded into the output delta, so the
+        # gradients come out already scaled for the optimizer.
+        backward(Xb, Yb, acts, coefs, loss, ws, first_trainable,
+                 scale=learning_rate)
         ascents = [ws.grad_W[i] for i in trainable] + [ws.grad_b[i] for i in trainable]
-        optimizer.step(ascents, learning_rate, momentum, indices=indices)
+        optimizer.step(ascents, learning_rate, momentum, indices=indices,
+                       scaled=True)
     return total / n_samples

@@ -63,7 +63,7 @@ class MomentumSGD:
         self.weight_decay = weight_decay
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def step(self, ascents, learning_rate, momentum, indices=None):
+    def step(self, ascents, learning_rate, momentum, indices=None, *, scaled=False):
         """Apply one update.
 
         Parameters
@@ -75,15 +75,27 @@ class MomentumSGD:
         momentum : float
         indices : list of int, default=None
             Which parameters ``ascents`` refer to (default all, in order).
+        scaled : bool, default=False
+            ``True`` when the training loop has already multiplied the ascents
+            by ``learning_rate`` (folded into its minibatch statistics, which
+            saves one pass over every weight matrix).
+
+        Notes
+        -----
+        The update is computed as ``velocity = momentum * velocity +
+        learning_rate * ascent - (learning_rate * weight_decay) * param`` with
+        four in-place passes over each weight matrix and no temporary array.
         """
         if indices is None:
             indices = range(len(self.params))
         for i, ascent in zip(indices, ascents):
             param, vel = self.params[i], self.velocities[i]
-            if self.decayed[i] and self.weight_decay:
-                # ascent <- ascent - decay * W
-                ascent -= self.weight_decay * param
+            if not scaled:
+                ascent *= learning_rate
             vel *= momentum
-            ascent *= learning_rate
             vel += ascent
+            if self.decayed[i] and self.weight_decay:
+                # The ascent buffer is free now: reuse it for decay * W.
+                np.multiply(param, learning_rate * self.weight_decay, out=ascent)
+                vel -= ascent
             param += vel

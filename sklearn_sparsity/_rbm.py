@@ -9,33 +9,42 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
+from ._backprop import sigmoid_affine_
 from ._optim import MomentumSGD, momentum_at
 from .metrics._hoyer import _hoyer_along
 
+# Positive-phase hidden probabilities are kept for about this many values
+# before their HSPM is computed in one call (a few minibatches at a time).
+_HSPM_BLOCK_ELEMENTS = 2**18
+
 
 class _CDWorkspace:
-    """Buffers reused across minibatches (no allocation in the inner loop)."""
+    """Buffers reused across minibatches (no allocation in the inner loop).
 
-    def __init__(self, batch_size, n_visible, n_hidden, dtype):
-        self.v0 = np.empty((batch_size, n_visible), dtype=dtype)
-        self.h0 = np.empty((batch_size, n_hidden), dtype=dtype)
+    The visible rows of both phases share one array ``V = [v0; v]`` and the
+    hidden ones one array ``H = [s h0; -s h1]`` (``s = learning_rate / n``),
+    so the weight statistics ``s (v0^T h0 - v^T h1)`` are a single matrix
+    product ``V^T H`` with no subtraction or rescaling pass over ``W``.
+    """
+
+    def __init__(self, batch_size, n_visible, n_hidden, dtype, block_rows):
+        self.V = np.empty((2 * batch_size, n_visible), dtype=dtype)
+        self.H = np.empty((2 * batch_size, n_hidden), dtype=dtype)
         self.hs = np.empty((batch_size, n_hidden), dtype=dtype)
-        self.h1 = np.empty((batch_size, n_hidden), dtype=dtype)
-        self.v = np.empty((batch_size, n_visible), dtype=dtype)
         # Uniforms are drawn in float32 whatever the dtype, so float32 and
         # float64 runs with the same seed sample the same hidden states.
         self.u = np.empty((batch_size, n_hidden), dtype=np.float32)
+        self.signs = np.empty(2 * batch_size, dtype=dtype)
         self.gW = np.empty((n_visible, n_hidden), dtype=dtype)
-        self.gW2 = np.empty((n_visible, n_hidden), dtype=dtype)
         self.gb = np.empty(n_hidden, dtype=dtype)
         self.gc = np.empty(n_visible, dtype=dtype)
+        # Unscaled h0 of the last few minibatches, awaiting their HSPM.
+        self.h0_block = np.empty((block_rows, n_hidden), dtype=dtype)
 
-    def view(self, n):
-        """Views of the buffers for a (last, smaller) minibatch of ``n`` rows."""
-        return (self.v0[:n], self.h0[:n], self.hs[:n], self.h1[:n], self.v[:n],
-                self.u[:n])
+    def v0(self, n):
+        """Buffer for the (first ``n`` rows of the) minibatch input."""
+        return self.V[:n]
 
 
 def _sample_bernoulli(p, u, out, generator):
@@ -45,18 +54,13 @@ def _sample_bernoulli(p, u, out, generator):
     return out
 
 
-def _sigmoid_affine(X, W, bias, out, transpose=False):
-    """out = expit(X @ W + bias) (or X @ W.T) computed in place."""
-    np.matmul(X, W.T if transpose else W, out=out)
-    out += bias
-    return expit(out, out=out)
-
-
-def cd_update(v0, W, b, c, optimizer, ws, *, n, learning_rate, momentum, cd_steps,
+def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, momentum, cd_steps,
               generator):
     """One CD-k minibatch update of ``(W, b, c)``; returns the squared error.
 
-    Quantities (all per minibatch row):
+    On entry ``ws.v0(n)`` holds the minibatch ``v0``; ``h0`` (``n`` rows)
+    receives the positive-phase hidden probabilities. Quantities (all per
+    minibatch row):
 
     - ``h0 = sigmoid(v0 W + b)``: positive-phase hidden **probabilities**;
     - ``hs ~ Bernoulli(h0)``: hidden **binary samples** driving the chain;
@@ -66,52 +70,68 @@ def cd_update(v0, W, b, c, optimizer, ws, *, n, learning_rate, momentum, cd_step
       for ``k > 1``, ``hs`` is resampled from ``h1`` between steps.
 
     The ascent directions are ``(v0^T h0 - v^T h1) / n`` for ``W``,
-    ``mean(h0 - h1)`` for ``b`` and ``mean(v0 - v)`` for ``c``.
+    ``mean(h0 - h1)`` for ``b`` and ``mean(v0 - v)`` for ``c``; they are
+    formed already multiplied by ``learning_rate`` (see :class:`_CDWorkspace`)
+    and handed to ``optimizer`` with ``scaled=True``.
 
     Returns
     -------
     sq_err : float
         Sum over the minibatch of ``||v0 - v||^2``.
-    h0 : ndarray
-        View of the positive-phase hidden probabilities buffer.
     """
-    _, h0, hs, h1, v, u = ws.view(n)
-    _sigmoid_affine(v0, W, b, h0)
+    V, H = ws.V[: 2 * n], ws.H[: 2 * n]
+    v0, v = V[:n], V[n:]
+    pos, neg = H[:n], H[n:]
+    hs, u = ws.hs[:n], ws.u[:n]
+    s = learning_rate / n
+
+    np.matmul(v0, W, out=h0)
+    sigmoid_affine_(h0, b)
     _sample_bernoulli(h0, u, hs, generator)
     for step in range(cd_steps):
-        _sigmoid_affine(hs, W, c, v, transpose=True)
-        _sigmoid_affine(v, W, b, h1)
+        np.matmul(hs, W.T, out=v)
+        sigmoid_affine_(v, c)
+        np.matmul(v, W, out=neg)
         if step + 1 < cd_steps:
-            _sample_bernoulli(h1, u, hs, generator)
+            sigmoid_affine_(neg, b)
+            _sample_bernoulli(neg, u, hs, generator)
+        else:
+            sigmoid_affine_(neg, b, scale=-s)  # neg = -s h1
+    np.multiply(h0, s, out=pos)  # pos = s h0
 
-    inv_n = 1.0 / n
-    gW, gW2 = ws.gW, ws.gW2
-    np.matmul(v0.T, h0, out=gW)
-    np.matmul(v.T, h1, out=gW2)
-    gW -= gW2
-    gW *= inv_n
-    gb = ws.gb
-    np.subtract(h0.sum(axis=0), h1.sum(axis=0), out=gb)
-    gb *= inv_n
-    gc = ws.gc
-    np.subtract(v0.sum(axis=0), v.sum(axis=0), out=gc)
-    gc *= inv_n
+    gW, gb, gc = ws.gW, ws.gb, ws.gc
+    np.matmul(V.T, H, out=gW)  # s (v0^T h0 - v^T h1)
+    H.sum(axis=0, out=gb)  # s sum(h0 - h1)
+    signs = ws.signs[: 2 * n]
+    signs[:n] = s
+    signs[n:] = -s
+    np.matmul(signs, V, out=gc)  # s sum(v0 - v)
 
-    # Reconstruction error, computed before parameters move (uses v, v0).
-    diff = v  # v is not needed any more: reuse its buffer
-    np.subtract(v0, v, out=diff)
+    # Reconstruction error, computed before parameters move; v is no longer
+    # needed, so its buffer holds the difference.
+    diff = np.subtract(v0, v, out=v)
     sq_err = float(np.einsum("ij,ij->", diff, diff))
 
-    optimizer.step([gW, gb, gc], learning_rate, momentum)
-    return sq_err, h0
+    optimizer.step([gW, gb, gc], learning_rate, momentum, scaled=True)
+    return sq_err
 
 
-def _dense_rows(X, rows, out):
-    """Copy rows of dense or CSR ``X`` into ``out`` (dense, same dtype)."""
+def _gather_rows(X, rows, start, shuffle, out):
+    """Copy the minibatch rows of dense or CSR ``X`` into dense ``out``.
+
+    Only the minibatch is densified; unshuffled minibatches are contiguous
+    row slices (no index array).
+    """
+    n = out.shape[0]
     if sp.issparse(X):
-        out[...] = X[rows].toarray()
+        batch = X[rows] if shuffle else X[start:start + n]
+        batch.toarray(out=out)
+    elif shuffle:
+        # mode="clip" (the rows are valid) writes straight into ``out``;
+        # mode="raise" would gather into a temporary first.
+        np.take(X, rows, axis=0, out=out, mode="clip")
     else:
-        np.take(X, rows, axis=0, out=out)
+        np.copyto(out, X[start:start + n])
     return out
 
 
@@ -158,7 +178,10 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
     b = np.zeros(n_hidden, dtype=dtype)
     c = np.zeros(n_visible, dtype=dtype)
     optimizer = MomentumSGD([W, b, c], [True, False, False], weight_decay)
-    ws = _CDWorkspace(batch_size, n_visible, n_hidden, dtype)
+    # The HSPM of h0 is computed a few minibatches at a time, in one call.
+    per_block = max(1, _HSPM_BLOCK_ELEMENTS // (batch_size * n_hidden))
+    block_rows = per_block * batch_size
+    ws = _CDWorkspace(batch_size, n_visible, n_hidden, dtype, block_rows)
 
     history = {
         "reconstruction_error": np.empty(n_epochs),
@@ -166,7 +189,7 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
         "time": np.empty(n_epochs),
     }
     order = np.arange(n_samples)
-    dense_contiguous = not sp.issparse(X)
+    with_hspm = n_hidden > 1
     for epoch in range(n_epochs):
         tic = time.perf_counter()
         mom = momentum_at(epoch, n_epochs, momentum)
@@ -174,23 +197,27 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
             generator.shuffle(order)
         sq_err = 0.0
         hspm_sum = 0.0
-        for start in range(0, n_samples, batch_size):
-            rows = order[start:start + batch_size]
-            n = rows.shape[0]
-            if dense_contiguous and not shuffle:
-                v0 = X[start:start + n]
-            else:
-                v0 = _dense_rows(X, rows, ws.v0[:n])
-            # Overflow is not warned about here: divergence is detected below
-            # and reported as a ValueError naming the epoch.
-            with np.errstate(over="ignore", invalid="ignore"):
-                err, h0 = cd_update(
-                    v0, W, b, c, optimizer, ws, n=n, learning_rate=learning_rate,
-                    momentum=mom, cd_steps=cd_steps, generator=generator,
+        filled = 0  # rows of ws.h0_block awaiting their HSPM
+        # Overflow is not warned about here: divergence is detected below
+        # and reported as a ValueError naming the epoch.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n_samples, batch_size):
+                rows = order[start:start + batch_size]
+                n = rows.shape[0]
+                if filled + n > block_rows:
+                    hspm_sum += float(_hoyer_along(ws.h0_block[:filled]).sum())
+                    filled = 0
+                _gather_rows(X, rows, start, shuffle, ws.v0(n))
+                err = cd_update(
+                    ws, n, ws.h0_block[filled:filled + n], W, b, c, optimizer,
+                    learning_rate=learning_rate, momentum=mom, cd_steps=cd_steps,
+                    generator=generator,
                 )
-            sq_err += err
-            if n_hidden > 1 and np.isfinite(err):
-                hspm_sum += float(_hoyer_along(h0, axis=1).sum())
+                sq_err += err
+                if with_hspm and np.isfinite(err):
+                    filled += n
+            if filled:
+                hspm_sum += float(_hoyer_along(ws.h0_block[:filled]).sum())
         if not (np.isfinite(W).all() and np.isfinite(sq_err)):
             raise ValueError(
                 f"RBM layer {layer_index} diverged at epoch {epoch + 1}: its "
@@ -198,7 +225,7 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
                 f"(got {learning_rate})."
             )
         history["reconstruction_error"][epoch] = sq_err / n_samples
-        history["hspm"][epoch] = hspm_sum / n_samples if n_hidden > 1 else np.nan
+        history["hspm"][epoch] = hspm_sum / n_samples if with_hspm else np.nan
         history["time"][epoch] = time.perf_counter() - tic
         if verbose:
             print(
