@@ -1,0 +1,94 @@
+"""Tidy records (one dict per measured value), their summaries and tables.
+
+The experiments produce lists of flat dicts, one per measured value, with the
+seed in ``"seed"`` and the number in ``"value"``. Summaries (mean, standard
+deviation and number of seeds per configuration) and the Markdown/CSV files
+of the command line are computed from these lists with numpy and the
+standard library only, so the command line needs no pandas; the public
+experiment functions turn them into :class:`pandas.DataFrame` objects.
+"""
+
+import csv
+import math
+
+import numpy as np
+
+
+def summarize(records, *, over="seed"):
+    """Mean, standard deviation and count of ``value`` over ``over``.
+
+    Records that agree on every other key (except ``value``) form a group.
+    The standard deviation is the sample one (``ddof=1``), NaN for a single
+    run.
+    """
+    groups = {}
+    for rec in records:
+        key = tuple((k, v) for k, v in rec.items() if k not in (over, "value"))
+        groups.setdefault(key, []).append(rec["value"])
+    out = []
+    for key, values in groups.items():
+        values = np.asarray(values, dtype=float)
+        finite = values[np.isfinite(values)]
+        n = finite.size
+        row = dict(key)
+        row["mean"] = float(finite.mean()) if n else math.nan
+        row["std"] = float(finite.std(ddof=1)) if n > 1 else math.nan
+        row["n_seeds"] = int(n)
+        out.append(row)
+    return out
+
+
+def to_frame(records):
+    """A :class:`pandas.DataFrame` of ``records`` (pandas imported lazily)."""
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError(
+            "The experiment functions return pandas DataFrames: install pandas "
+            "(pip install pandas). The command line 'python -m sklearn_sparsity' "
+            "works without it."
+        ) from exc
+    return pd.DataFrame.from_records(records)
+
+
+def write_csv(records, path):
+    """Write ``records`` (dicts with the same keys, in order) as CSV."""
+    if not records:
+        path.write_text("")
+        return
+    fields = list(records[0])
+    for rec in records[1:]:
+        fields += [k for k in rec if k not in fields]
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for rec in records:
+            writer.writerow({k: "" if v is None else v for k, v in rec.items()})
+
+
+def fmt(mean, std=math.nan, digits=3):
+    """``"0.123 ± 0.004"``, ``"0.123"`` without a spread, ``"n/a"`` for NaN."""
+    if mean is None or not np.isfinite(mean):
+        return "n/a"
+    text = f"{mean:.{digits}f}"
+    if std is not None and np.isfinite(std):
+        text += f" ± {std:.{digits}f}"
+    return text
+
+
+def markdown_table(header, rows):
+    """A GitHub-flavoured Markdown table of strings."""
+    lines = ["| " + " | ".join(header) + " |",
+             "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def text_table(header, rows):
+    """A plain fixed-width table for the terminal."""
+    cells = [list(map(str, header))] + [list(map(str, r)) for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

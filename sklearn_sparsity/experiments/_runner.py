@@ -1,0 +1,210 @@
+"""Run independent experiment tasks with joblib: progress, ETA, failures kept.
+
+A *task* is one independent run (a model, a width, a seed): a name, a
+function and its keyword arguments. :func:`run_tasks` runs a list of them with
+:class:`joblib.Parallel` (any joblib backend, e.g. ``"loky"`` or ``"dask"``),
+limits the BLAS threads of each worker so that ``n_jobs`` workers do not
+oversubscribe the cores, prints one line per finished task with the elapsed
+time and an estimate of the remaining time, and never loses finished results
+because another task failed: failures are returned with their error message.
+"""
+
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from joblib import Parallel, delayed, parallel_config
+from threadpoolctl import threadpool_limits
+
+
+@dataclass(frozen=True)
+class Task:
+    """One independent run: ``func(**kwargs)``, known by ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Unique, human-readable name (used in progress lines and reports).
+    func : callable
+        A module-level function (picklable for process and Dask workers).
+    kwargs : dict
+        Keyword arguments of ``func``.
+    """
+
+    name: str
+    func: object
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    """Outcome of :func:`run_tasks`.
+
+    Attributes
+    ----------
+    results : dict
+        ``name -> return value`` of every task that finished, in task order.
+    errors : dict
+        ``name -> "ExceptionType: message"`` of every task that failed.
+    durations : dict
+        ``name -> seconds`` of every task.
+    elapsed : float
+        Wall-clock seconds of the whole run.
+    """
+
+    results: dict
+    errors: dict
+    durations: dict
+    elapsed: float
+
+    @property
+    def ok(self):
+        """True when no task failed."""
+        return not self.errors
+
+
+def _format_seconds(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def _call(task, n_threads):
+    """Run one task in a worker; never raise (the error is returned)."""
+    tic = time.perf_counter()
+    try:
+        with threadpool_limits(limits=n_threads):
+            value = task.func(**task.kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+        message = f"{type(exc).__name__}: {exc}"
+        detail = traceback.format_exc()
+        return task.name, False, (message, detail), time.perf_counter() - tic
+    return task.name, True, value, time.perf_counter() - tic
+
+
+def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
+              file=None, label=""):
+    """Run independent tasks, in parallel with joblib, keeping every result.
+
+    Parameters
+    ----------
+    tasks : list of Task
+        The runs. Names must be unique.
+    n_jobs : int, default=1
+        Number of parallel workers (joblib semantics: -1 uses all cores).
+        ``1`` runs the tasks one after the other in this process.
+    backend : str or None, default=None
+        joblib backend name, e.g. ``"loky"`` (the default when None),
+        ``"threading"`` or ``"dask"`` (needs a running
+        ``dask.distributed.Client``; see :func:`dask_client`).
+    threads_per_job : int or None, default=None
+        BLAS/OpenMP threads of each task. None: unlimited with ``n_jobs=1``,
+        else 1, so that parallel workers do not oversubscribe the cores.
+    verbose : int, default=1
+        Print one line per finished task (to ``file``), with the elapsed time
+        and an estimate of the remaining time.
+    file : file-like, default=None
+        Where progress goes; ``sys.stderr`` when None.
+    label : str, default=""
+        Prefix of the progress lines.
+
+    Returns
+    -------
+    report : RunReport
+        Results of the finished tasks and errors of the failed ones.
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn_sparsity.experiments import Task, run_tasks
+    >>> tasks = [Task("square-3", pow, {"base": 3, "exp": 2}),
+    ...          Task("bad", pow, {"base": 0, "exp": -1})]
+    >>> report = run_tasks(tasks, file=io.StringIO())
+    >>> report.results
+    {'square-3': 9}
+    >>> report.errors
+    {'bad': 'ZeroDivisionError: 0.0 cannot be raised to a negative power'}
+    """
+    names = [task.name for task in tasks]
+    if len(set(names)) != len(names):
+        raise ValueError("Task names must be unique.")
+    file = sys.stderr if file is None else file
+    if threads_per_job is None:
+        threads_per_job = None if n_jobs == 1 else 1
+    start = time.perf_counter()
+    results, errors, durations = {}, {}, {}
+    n_total = len(tasks)
+
+    def record(outcome):
+        name, ok, value, seconds = outcome
+        durations[name] = seconds
+        if ok:
+            results[name] = value
+        else:
+            errors[name] = value[0]
+        if verbose:
+            done = len(durations)
+            elapsed = time.perf_counter() - start
+            eta = elapsed / done * (n_total - done)
+            status = "done" if ok else f"FAILED ({value[0]})"
+            print(
+                f"{label}[{done}/{n_total}] {name} {status} in "
+                f"{_format_seconds(seconds)} | elapsed {_format_seconds(elapsed)}"
+                f" | ETA {_format_seconds(eta)}",
+                file=file, flush=True,
+            )
+            if not ok and verbose > 1:
+                print(value[1], file=file, flush=True)
+
+    if n_jobs == 1 and backend in (None, "sequential"):
+        for task in tasks:
+            record(_call(task, threads_per_job))
+    else:
+        jobs = (delayed(_call)(task, threads_per_job) for task in tasks)
+        with parallel_config(backend=backend, n_jobs=n_jobs):
+            try:
+                outcomes = Parallel(return_as="generator_unordered")(jobs)
+                for outcome in outcomes:
+                    record(outcome)
+            except ValueError as exc:
+                if "generator" not in str(exc):
+                    raise
+                # Backends that cannot yield results as they come (e.g.
+                # "multiprocessing"): progress is printed at the end.
+                jobs = (delayed(_call)(task, threads_per_job) for task in tasks)
+                for outcome in Parallel(return_as="list")(jobs):
+                    record(outcome)
+    ordered = {name: results[name] for name in names if name in results}
+    return RunReport(ordered, errors, durations, time.perf_counter() - start)
+
+
+def dask_client(address):
+    """Connect to a Dask scheduler so that ``backend="dask"`` can run tasks.
+
+    Parameters
+    ----------
+    address : str or None
+        Scheduler address, e.g. ``"tcp://10.0.0.1:8786"``. None starts a
+        local cluster (one worker process per core).
+
+    Returns
+    -------
+    client : dask.distributed.Client
+        Keep it alive while the tasks run; close it afterwards.
+    """
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "The Dask backend needs dask.distributed: pip install "
+            "'sklearn-sparsity[distributed]'."
+        ) from exc
+    if address is None:
+        return Client(processes=True, threads_per_worker=1)
+    return Client(address)
