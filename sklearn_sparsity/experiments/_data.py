@@ -1,0 +1,70 @@
+"""Loading the experiments' data: train/test arrays and the input scaler."""
+
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler
+
+from ..datasets import load_birdsong, load_digits_unit, load_mnist
+
+
+def _subsample(X, y, n, seed):
+    """At most ``n`` rows, stratified by class in proportion, fixed by ``seed``."""
+    if n is None or n >= X.shape[0]:
+        return X, y
+    rng = np.random.default_rng(seed)
+    keep = []
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.maximum(1, np.floor(counts / counts.sum() * n)).astype(int)
+    for label, q in zip(classes, quota):
+        idx = np.flatnonzero(y == label)
+        keep.append(rng.choice(idx, size=min(q, idx.size), replace=False))
+    keep = np.sort(np.concatenate(keep))
+    return X[keep], y[keep]
+
+
+def load_experiment_data(dataset, settings, data_home=None):
+    """Train and test data of ``dataset``, scaled to [0, 1].
+
+    Parameters
+    ----------
+    dataset : {"digits", "mnist", "birdsong"}
+        ``"digits"``: :func:`~sklearn_sparsity.datasets.load_digits_unit`
+        with a stratified 70/30 split (``random_state=0``). ``"mnist"``:
+        :func:`~sklearn_sparsity.datasets.load_mnist` (train and official
+        test images). ``"birdsong"``: :func:`~sklearn_sparsity.datasets.
+        load_birdsong` (300 frames per recording for training), min-max
+        scaled with a :class:`~sklearn.preprocessing.MinMaxScaler` fitted on
+        the training part (``clip=True``, so test frames stay in [0, 1]).
+    settings : dict
+        Uses ``max_train`` and ``max_test``: stratified subsamples of that
+        many rows (None: all).
+    data_home : str or path-like, default=None
+        Passed to the loaders.
+
+    Returns
+    -------
+    X, y, X_test, y_test : ndarray
+        float32 features in [0, 1] and labels.
+    scaler : MinMaxScaler or None
+        The fitted scaler (birdsong only); the models see scaled data.
+    """
+    scaler = None
+    if dataset == "digits":
+        X, y, X_test, y_test = load_digits_unit(
+            test_size=0.3, random_state=0, return_X_y=True
+        )
+    elif dataset == "mnist":
+        X, y, X_test, y_test = load_mnist(data_home, return_X_y=True)
+    elif dataset == "birdsong":
+        X, y, X_test, y_test = load_birdsong(data_home, return_X_y=True)
+    else:
+        raise ValueError(f"Unknown data set {dataset!r}.")
+    X, y = _subsample(X, y, settings.get("max_train"), seed=1)
+    X_test, y_test = _subsample(X_test, y_test, settings.get("max_test"), seed=2)
+    if dataset == "birdsong":
+        scaler = MinMaxScaler(clip=True).fit(X)
+        X = scaler.transform(X).astype(np.float32)
+        X_test = scaler.transform(X_test).astype(np.float32)
+    # The MNIST training files are sorted by class: shuffle once (the
+    # estimators also reshuffle every epoch).
+    order = np.random.default_rng(0).permutation(X.shape[0])
+    return X[order], y[order], X_test, y_test, scaler
