@@ -12,7 +12,6 @@ over samples (mean or max), with ``f`` the logistic sigmoid.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
 # Rows per block: about this many entries in the block's reconstruction.
 _BLOCK_ELEMENTS = 2**18
@@ -45,6 +44,19 @@ def _threshold_candidates(H, candidates):
     return np.union1d(values.astype(np.float64), [0.0])[::-1]
 
 
+def _sigmoid_inplace(R):
+    """Logistic sigmoid of ``R`` in place, as ``1 / (1 + exp(-R))``.
+
+    About twice as fast as ``scipy.special.expit`` in float32; ``exp``
+    overflows to inf for very negative inputs, giving the correct 0.
+    """
+    np.negative(R, out=R)
+    with np.errstate(over="ignore"):
+        np.exp(R, out=R)
+    R += 1
+    return np.reciprocal(R, out=R)
+
+
 def _reconstruct(S, W, c, out=None):
     """``f(S W^T + c)``: sigmoid through ``W``; identity when ``W`` is None."""
     if W is None:
@@ -52,7 +64,7 @@ def _reconstruct(S, W, c, out=None):
     R = np.matmul(S, W.T, out=out)
     if c is not None:
         R += c
-    return expit(R, out=R)
+    return _sigmoid_inplace(R)
 
 
 class _Block:
@@ -125,7 +137,7 @@ class _Block:
             R[...] = P
         else:
             np.add(P, self.c, out=R)
-        expit(R, out=R)
+        _sigmoid_inplace(R)
         R -= reference
         return np.einsum("ij,ij->i", R, R, dtype=np.float64)
 
