@@ -30,6 +30,13 @@ class Task:
         A module-level function (picklable for process and Dask workers).
     kwargs : dict
         Keyword arguments of ``func``.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.experiments import Task
+    >>> task = Task("2 ** 10", pow, {"base": 2, "exp": 10})
+    >>> task.func(**task.kwargs)
+    1024
     """
 
     name: str
@@ -51,6 +58,15 @@ class RunReport:
         ``name -> seconds`` of every task.
     elapsed : float
         Wall-clock seconds of the whole run.
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn_sparsity.experiments import Task, run_tasks
+    >>> report = run_tasks([Task("2 ** 3", pow, {"base": 2, "exp": 3})],
+    ...                    file=io.StringIO())
+    >>> report.ok, report.results
+    (True, {'2 ** 3': 8})
     """
 
     results: dict
@@ -197,6 +213,15 @@ def dask_client(address):
     -------
     client : dask.distributed.Client
         Keep it alive while the tasks run; close it afterwards.
+
+    Examples
+    --------
+    >>> from joblib import parallel_config
+    >>> from sklearn_sparsity.experiments import Task, dask_client, run_tasks
+    >>> client = dask_client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> report = run_tasks([Task("t", pow, {"base": 2, "exp": 3})], n_jobs=-1,
+    ...                    backend="dask")  # doctest: +SKIP
+    >>> client.close()  # doctest: +SKIP
     """
     try:
         from dask.distributed import Client

@@ -115,6 +115,15 @@ def get_settings(dataset, scale, overrides=None):
     -------
     settings : dict
         A new dict; learning rates per network under ``"learning_rate"``.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.experiments import get_settings
+    >>> s = get_settings("mnist", "paper")
+    >>> s["hidden_layer_sizes"], s["pretrain_epochs"], s["finetune_epochs"]
+    ((500, 500, 2000), 50, 200)
+    >>> get_settings("digits", "quick", {"pretrain_epochs": 2})["pretrain_epochs"]
+    2
     """
     if dataset not in DATASETS:
         raise ValueError(

@@ -1,0 +1,284 @@
+"""Tables 1 and 2 of Li et al. (2013): DBN, DpRBM and Dsigm compared.
+
+One seed of the comparison is two independent tasks: the *pretrained* task
+fits one :class:`~sklearn_sparsity.StackedRBMTransformer` and starts both the
+DBN (fine-tuned) and the DpRBM (only the output layer trained) from that same
+stack, so the stack is pretrained once; the *Dsigm* task trains the randomly
+initialised network. Each task measures, on the test set, the HSPM of every
+hidden layer, the test error, the activation threshold tau of every layer (the
+paper's rule) and the average activation overlapping degree (AOD) among ``k``
+classes for every ``k``; the same records serve Tables 1-2 and Figure 2.
+"""
+
+import time
+
+import numpy as np
+from joblib import Memory
+from scipy.special import expit
+
+from .._pretrained_mlp import PretrainedMLPClassifier
+from .._stacked_rbm import StackedRBMTransformer
+from ..metrics import average_activation_overlap, mean_hoyer_sparseness
+from ..metrics._threshold import _select_threshold
+from ._data import load_experiment_data
+from ._records import summarize, to_frame
+from ._runner import Task, run_tasks
+from ._settings import get_settings
+
+MODELS = ("DBN", "DpRBM", "Dsigm")
+
+
+def _stack(settings, seed, memory):
+    """The RBM stack of the comparison (identical settings in Figure 1(a))."""
+    return StackedRBMTransformer(
+        settings["hidden_layer_sizes"],
+        n_epochs=settings["pretrain_epochs"],
+        learning_rate=settings["pretrain_learning_rate"],
+        batch_size=settings["batch_size"], momentum=settings["momentum"],
+        weight_decay=settings["weight_decay"], init_std=settings["init_std"],
+        memory=memory, random_state=seed,
+    )
+
+
+def _classifier(model, settings, seed):
+    return PretrainedMLPClassifier(
+        settings["hidden_layer_sizes"],
+        pretrain=model != "Dsigm", finetune=model != "DpRBM",
+        n_epochs=settings["finetune_epochs"],
+        learning_rate=settings["learning_rate"][model],
+        batch_size=settings["batch_size"], momentum=settings["momentum"],
+        weight_decay=settings["weight_decay"], init_std=settings["init_std"],
+        tol=None, random_state=seed,
+    )
+
+
+def _class_means(H, y, classes):
+    return np.stack([H[y == c].mean(axis=0) for c in classes])
+
+
+def _overlap_records(base, inputs, coefs, intercepts, visible, y, settings, rng):
+    """tau and the average AOD among k classes of every layer (eqs. 7-10).
+
+    Layer ``l`` (1-based) has input ``inputs[l - 1]`` (the data for ``l = 1``)
+    and activations ``inputs[l]``. Following the paper, a class is represented
+    by the layer's activation at the class mean of the layer's input,
+    ``Z(X_c) = z(f(mean(input_c) W_l + b_l))`` ("mean_input"); tau is the
+    largest threshold that keeps the layer's reconstruction
+    ``f(s W_l^T + c_l)`` of (a subsample of) the test activations within
+    ``tol=0.05`` in mean squared error (``c_l`` the RBM's visible bias, none
+    without pretraining). Layer 0 is the data itself: tau by the identity
+    reconstruction, ``Z(X_c)`` the thresholded class mean.
+    """
+    classes = np.unique(y)
+    ks = [k for k in settings["ks"] if k <= len(classes)]
+    n_rows = inputs[0].shape[0]
+    rows = (np.sort(rng.choice(n_rows, settings["tau_rows"], replace=False))
+            if settings["tau_rows"] and n_rows > settings["tau_rows"]
+            else slice(None))
+    out = []
+    for layer in range(len(inputs)):
+        H = inputs[layer]
+        if layer == 0:
+            tau, _ = _select_threshold(H[rows], None)
+            Z = _class_means(H, y, classes)
+        else:
+            W, b = coefs[layer - 1], intercepts[layer - 1]
+            c = None if visible is None else visible[layer - 1]
+            tau, _ = _select_threshold(H[rows], W, c)
+            Z = expit(_class_means(inputs[layer - 1], y, classes) @ W + b)
+        out.append({**base, "layer": layer, "metric": "tau", "k": None,
+                    "value": float(tau)})
+        curve = average_activation_overlap(Z, classes, tau=tau, k=ks)
+        out += [{**base, "layer": layer, "metric": "aod", "k": int(k),
+                 "value": float(v)} for k, v in zip(ks, curve)]
+    return out
+
+
+def _evaluate(model, clf, X_test, y_test, settings, seed, base):
+    """Records of one fitted network on the test set."""
+    layers = clf.transform_layers(X_test)
+    error = float(np.mean(clf.predict(X_test) != y_test))
+    base = {**base, "model": model, "seed": seed}
+    out = [{**base, "layer": None, "metric": "test_error", "k": None,
+            "value": error}]
+    out += [{**base, "layer": i + 1, "metric": "hspm", "k": None,
+             "value": mean_hoyer_sparseness(H)} for i, H in enumerate(layers)]
+    visible = (clf.pretrainer_.visible_intercepts_
+               if hasattr(clf, "pretrainer_") else None)
+    rng = np.random.default_rng(seed)
+    overlap = _overlap_records(
+        base, [X_test, *layers], clf.coefs_[:-1], clf.intercepts_[:-1], visible,
+        y_test, settings, rng,
+    )
+    # Layer 0 is the data, reported once in the "data" rows.
+    return out + [r for r in overlap if r["layer"] != 0]
+
+
+def _data_records(dataset, X_test, y_test, settings):
+    base = {"dataset": dataset, "model": "data", "seed": 0}
+    out = [{**base, "layer": 0, "metric": "hspm", "k": None,
+            "value": mean_hoyer_sparseness(X_test)}]
+    overlap = _overlap_records(base, [X_test], [], [], None, y_test, settings,
+                               np.random.default_rng(0))
+    return out + overlap
+
+
+def _comparison_task(kind, dataset, settings, seed, data_home=None,
+                     cache_dir=None):
+    """One task of the comparison; returns its records (cached on disk)."""
+    memory = Memory(cache_dir, verbose=0)
+    return memory.cache(_comparison_task_uncached, ignore=["cache_dir"])(
+        kind, dataset, settings, seed, data_home=data_home, cache_dir=cache_dir
+    )
+
+
+def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
+                              cache_dir=None):
+    X, y, X_test, y_test, _ = load_experiment_data(dataset, settings, data_home)
+    base = {"dataset": dataset}
+    out = []
+    if kind == "data":
+        return _data_records(dataset, X_test, y_test, settings)
+    if kind == "pretrained":
+        tic = time.perf_counter()
+        stack = _stack(settings, seed, Memory(cache_dir, verbose=0)).fit(X)
+        out.append({**base, "model": "RBM stack", "seed": seed, "layer": None,
+                    "metric": "fit_time_s", "k": None,
+                    "value": time.perf_counter() - tic})
+        models = ("DBN", "DpRBM")
+    else:
+        stack, models = None, ("Dsigm",)
+    for model in models:
+        tic = time.perf_counter()
+        clf = _classifier(model, settings, seed)._fit(X, y, pretrainer=stack)
+        seconds = time.perf_counter() - tic
+        out += _evaluate(model, clf, X_test, y_test, settings, seed, base)
+        out.append({**base, "model": model, "seed": seed, "layer": None,
+                    "metric": "fit_time_s", "k": None, "value": seconds})
+    return out
+
+
+def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None):
+    """The tasks of the comparison: the data, then two per seed."""
+    common = {"dataset": dataset, "settings": settings, "data_home": data_home,
+              "cache_dir": cache_dir}
+    tasks = [Task(f"{dataset} data", _comparison_task,
+                  {"kind": "data", "seed": 0, **common})]
+    for seed in range(n_seeds):
+        tasks.append(Task(f"{dataset} DBN+DpRBM seed={seed}", _comparison_task,
+                          {"kind": "pretrained", "seed": seed, **common}))
+        tasks.append(Task(f"{dataset} Dsigm seed={seed}", _comparison_task,
+                          {"kind": "dsigm", "seed": seed, **common}))
+    return tasks
+
+
+def run_comparison(dataset="digits", *, scale="quick", settings=None,
+                   data_home=None, n_seeds=1, n_jobs=1, backend=None,
+                   cache_dir=None, verbose=1, file=None):
+    """Records of the comparison and the run report (no pandas needed).
+
+    Parameters are those of :func:`compare_pretraining`.
+
+    Returns
+    -------
+    records : list of dict
+        One dict per measured value (keys ``dataset, model, seed, layer,
+        metric, k, value``), from the tasks that finished.
+    report : RunReport
+        Including the errors of the tasks that failed.
+    """
+    settings = get_settings(dataset, scale, settings)
+    tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir)
+    report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
+                       file=file)
+    records = [rec for value in report.results.values() for rec in value]
+    return records, report
+
+
+def _warn_failures(report):
+    if report.errors:
+        import warnings
+
+        failed = "; ".join(f"{k}: {v}" for k, v in report.errors.items())
+        warnings.warn(f"Some runs failed and are missing from the result: "
+                      f"{failed}", RuntimeWarning, stacklevel=3)
+
+
+def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
+                        data_home=None, n_seeds=1, n_jobs=1, backend=None,
+                        cache_dir=None, verbose=0, return_runs=False):
+    """Tables 1 and 2: sparseness and test error of DBN, DpRBM and Dsigm.
+
+    For every seed, one RBM stack is pretrained and both the DBN
+    (pretraining + fine-tuning) and the DpRBM (pretrained hidden layers kept
+    as they are, only the output layer trained) start from it; the Dsigm
+    (same network, random initialisation, back-propagation only) is trained
+    independently. All networks train for a fixed number of epochs
+    (``tol=None``), as in the paper. On the test set, the function measures
+    the mean HSPM of the input (``model="data"``, ``layer=0``) and of every
+    hidden layer, the test error, the threshold tau of every layer (the
+    paper's rule, see :func:`overlap_vs_classes`) and the average AOD among
+    ``k`` classes.
+
+    Parameters
+    ----------
+    dataset : {"digits", "mnist", "birdsong"}, default="digits"
+        ``"mnist"``: Table 1 (network 500-500-2000); ``"birdsong"``: Table 2
+        (50-100-100); ``"digits"``: scikit-learn's embedded 8 x 8 digits
+        (256-256), which needs no download.
+    scale : {"quick", "paper"}, default="quick"
+        ``"quick"``: a few epochs; ``"paper"``: 50 pretraining epochs per
+        layer and 200 (MNIST) or 100 (Birdsong) fine-tuning epochs.
+    settings : dict or None, default=None
+        Overrides of the scale's settings (see ``get_settings``), e.g.
+        ``{"finetune_epochs": 5, "max_train": 1000}``.
+    data_home : str or path-like, default=None
+        Data folder, passed to the loaders.
+    n_seeds : int, default=1
+        Independent repetitions (seeds ``0 .. n_seeds - 1``).
+    n_jobs : int, default=1
+        Parallel workers over the independent runs (1 BLAS thread each when
+        ``n_jobs != 1``).
+    backend : str or None, default=None
+        joblib backend, e.g. ``"loky"`` or ``"dask"``.
+    cache_dir : str or None, default=None
+        joblib cache: the RBM layers and every finished run are stored there,
+        so a re-run, Figure 2 or Figure 1(a) reuse them.
+    verbose : int, default=0
+        Print one progress line per finished run.
+    return_runs : bool, default=False
+        Also return the per-seed values.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        One row per ``(dataset, model, layer, metric, k)`` with columns
+        ``mean``, ``std`` (over seeds, NaN for one seed) and ``n_seeds``.
+        Metrics: ``"hspm"``, ``"test_error"``, ``"tau"``, ``"aod"`` (``k=2``
+        only here; all ``k`` in :func:`overlap_vs_classes`) and
+        ``"fit_time_s"``.
+    runs : pandas.DataFrame
+        The per-seed values (column ``value``), if ``return_runs``.
+
+    Examples
+    --------
+    >>> from sklearn_sparsity.experiments import compare_pretraining
+    >>> summary = compare_pretraining(
+    ...     "digits", settings={"hidden_layer_sizes": (32, 32),
+    ...                         "pretrain_epochs": 1, "finetune_epochs": 2})
+    >>> hspm = summary[summary.metric == "hspm"]
+    >>> hspm.pivot(index="model", columns="layer", values="mean").shape
+    (4, 3)
+    """
+    records, report = run_comparison(
+        dataset, scale=scale, settings=settings, data_home=data_home,
+        n_seeds=n_seeds, n_jobs=n_jobs, backend=backend, cache_dir=cache_dir,
+        verbose=verbose,
+    )
+    _warn_failures(report)
+    records = [r for r in records if r["metric"] != "aod" or r["k"] == 2]
+    summary = to_frame(summarize(records))
+    summary.attrs["failures"] = dict(report.errors)
+    if return_runs:
+        return summary, to_frame(records)
+    return summary
