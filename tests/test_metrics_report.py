@@ -314,3 +314,15 @@ def test_report_bad_data(rbm, digits):
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         sparsity_report(rbm, X_nan, y)
+
+
+def test_pretraining_stack_must_match_the_network(dbn, digits):
+    import copy
+
+    X, _ = digits
+    if not dbn.pretrain:
+        pytest.skip("only a pretrained network has a pretraining stack")
+    broken = copy.deepcopy(dbn)
+    broken.pretrainer_ = StackedRBMTransformer((16,), n_epochs=1).fit(X)
+    with pytest.raises(ValueError, match="1 layer"):
+        select_activation_threshold(broken, X)

@@ -63,10 +63,8 @@ class _Layer(NamedTuple):
 
     def forward(self, V):
         """Activations of the layer for inputs ``V`` (dense or sparse)."""
-        Z = np.array(
-            safe_sparse_dot(V, self.coef),
-            dtype=np.result_type(V.dtype, self.coef.dtype),
-        )
+        dtype = np.result_type(V.dtype, self.coef.dtype)
+        Z = np.asarray(safe_sparse_dot(V, self.coef), dtype=dtype)
         Z += self.intercept
         return _ACTIVATIONS[self.activation](Z)
 
@@ -126,6 +124,12 @@ def _hidden_layers(estimator):
         visible = getattr(pretrainer, "visible_intercepts_", None)
         if visible is None:
             visible = [None] * len(coefs)
+        elif len(visible) != len(coefs):
+            raise ValueError(
+                f"The pretraining stack of {type(estimator).__name__} has "
+                f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
+                "layer(s)."
+            )
         weights = zip(coefs, intercepts, visible)
     # The package's hidden units are all logistic sigmoids.
     return [_Layer(W, b, c, "logistic") for W, b, c in weights]
