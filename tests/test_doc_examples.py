@@ -72,10 +72,6 @@ def test_public_name_in_api_reference(module, name):
 MISSING_EXAMPLES = {
     "sklearn_sparsity.metrics.hspm_scorer",
     "sklearn_sparsity.metrics.neg_aod_scorer",
-    "sklearn_sparsity.experiments.Task",
-    "sklearn_sparsity.experiments.RunReport",
-    "sklearn_sparsity.experiments.dask_client",
-    "sklearn_sparsity.experiments.get_settings",
 }
 
 
