@@ -129,8 +129,10 @@ def hoyer_sparseness(H, *, axis=1):
     array([1., 0.])
     """
     H = check_array(
-        H, accept_sparse=False if not hasattr(H, "toarray") else "csr",
-        dtype=(np.float64, np.float32), ensure_2d=True,
+        H,
+        accept_sparse=False if not hasattr(H, "toarray") else "csr",
+        dtype=(np.float64, np.float32),
+        ensure_2d=True,
         input_name="H",
     )
     if hasattr(H, "toarray"):
