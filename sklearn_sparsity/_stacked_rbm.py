@@ -135,7 +135,7 @@ class StackedRBMTransformer(
         Number of hidden layers.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -351,7 +351,7 @@ class StackedRBMTransformer(
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
             Reconstructed input probabilities.
         """
         check_is_fitted(self)

@@ -69,10 +69,7 @@ def test_public_name_in_api_reference(module, name):
 
 # Public objects without an Examples section yet (see the docs issue); remove
 # a name once its docstring has one.
-MISSING_EXAMPLES = {
-    "sklearn_sparsity.metrics.hspm_scorer",
-    "sklearn_sparsity.metrics.neg_aod_scorer",
-}
+MISSING_EXAMPLES: set = set()
 
 
 def _examples_params():

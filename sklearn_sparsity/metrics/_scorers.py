@@ -158,7 +158,43 @@ aggregate='mean_activation', tol=0.05, greater_is_better=False)
     return _SparsityScorer(metric, layer, k, tau, aggregate, tol, greater_is_better)
 
 
+_SCORER_EXAMPLES = """
+
+Examples
+--------
+>>> from sklearn.datasets import load_digits
+>>> from sklearn.neural_network import BernoulliRBM
+>>> from sklearn_sparsity.metrics import hspm_scorer, neg_aod_scorer
+>>> X, y = load_digits(return_X_y=True)
+>>> X, y = X[:300] / 16, y[:300]
+>>> rbm = BernoulliRBM(n_components=16, n_iter=5, random_state=0).fit(X)
+>>> bool(0.0 <= hspm_scorer(rbm, X) <= 1.0)
+True
+>>> bool(-1.0 <= neg_aod_scorer(rbm, X, y) <= 0.0)
+True
+"""
+
 hspm_scorer = make_sparsity_scorer("hspm", layer=-1)
-hspm_scorer.__doc__ = """Mean HSPM of the top hidden layer (greater is more sparse)."""
+hspm_scorer.__doc__ = (
+    """Mean HSPM of the top hidden layer (greater is sparser).
+
+``scorer(estimator, X, y=None)``; the same as
+``make_sparsity_scorer("hspm", layer=-1)``."""
+    + _SCORER_EXAMPLES
+)
 
 neg_aod_scorer = make_sparsity_scorer("aod", layer=-1, k=2)
+neg_aod_scorer.__doc__ = (
+    """Negated average AOD among 2 classes of the top hidden layer.
+
+Lower overlap is better, so the value is negated (greater is better), as
+scikit-learn does with its ``neg_`` scorers. ``scorer(estimator, X, y)``; the
+same as ``make_sparsity_scorer("aod", layer=-1, k=2)``."""
+    + _SCORER_EXAMPLES
+)
+
+# Doctests of module-level instances are not collected automatically.
+__test__ = {
+    "hspm_scorer": hspm_scorer.__doc__,
+    "neg_aod_scorer": neg_aod_scorer.__doc__,
+}
