@@ -1,0 +1,111 @@
+"""The command line ``python -m sklearn_sparsity``."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sklearn_sparsity._cli import build_parser, main
+
+TINY = ["--hidden", "16-16", "--pretrain-epochs", "1", "--finetune-epochs", "1"]
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "demo" in out and "reproduce" in out
+
+
+def test_demo_end_to_end(tmp_path, capsys):
+    status = main(["demo", "--out", str(tmp_path), *TINY])
+    out = capsys.readouterr().out
+    assert status == 0
+    for model in ("data", "DBN", "DpRBM", "Dsigm"):
+        assert model in out
+    assert "test error" in out and "overlap" in out
+    assert "ETA" in out
+    assert (tmp_path / "sparsity_demo.png").stat().st_size > 0
+
+
+def test_demo_without_matplotlib_skips_the_figure(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    status = main(["demo", "--out", str(tmp_path), *TINY])
+    assert status == 0
+    assert "skipped" in capsys.readouterr().out
+    assert not (tmp_path / "sparsity_demo.png").exists()
+
+
+def test_reproduce_table1_quick(tmp_path, capsys, shared_data_dir):
+    argv = ["reproduce", "table1", "--scale", "quick", "--data-home",
+            str(shared_data_dir), "--out", str(tmp_path), "--max-train", "300",
+            "--max-test", "300", *TINY]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Table 1" in out and "paper" in out
+    for name in ("table1.md", "table1_aod.md", "table1_runs.csv",
+                 "table1_summary.csv", "table1.png", "run_info.json"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    md = (tmp_path / "table1.md").read_text()
+    assert "| DpRBM |" in md and "Reduced run" in md
+    assert "python -m sklearn_sparsity reproduce table1" in md
+    info = json.loads((tmp_path / "run_info.json").read_text())
+    assert info["experiments"]["table1"]["failures"] == {}
+
+
+def test_reproduce_figure2_digits(tmp_path, capsys):
+    argv = ["reproduce", "figure2", "--dataset", "digits", "--out", str(tmp_path),
+            *TINY]
+    assert main(argv) == 0
+    assert "k=10" in (tmp_path / "figure2.md").read_text()
+    assert (tmp_path / "figure2.png").exists()
+
+
+def test_reproduce_figure1_digits(tmp_path, capsys):
+    argv = ["reproduce", "figure1", "--dataset", "digits", "--out", str(tmp_path),
+            "--profile-epochs", "1", "--widths", "8-16", "--depth-widths", "8",
+            *TINY]
+    assert main(argv) == 0
+    for part in "abc":
+        assert (tmp_path / f"figure1{part}.csv").stat().st_size > 0
+        assert (tmp_path / f"figure1{part}.md").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["reproduce", "table9"], "unknown experiment 'table9'"),
+    (["reproduce", "table1", "--scale", "huge"], "unknown scale 'huge'"),
+    (["reproduce", "table1", "--n-seeds", "0"], "expected a positive integer"),
+    (["reproduce", "table1", "--n-jobs", "x"], "expected an integer"),
+    (["reproduce", "figure1", "--dataset", "cifar"], "unknown data set 'cifar'"),
+    (["reproduce", "table1", "--backend", "nope"], "unknown joblib backend"),
+    (["reproduce", "table1", "--hidden", "a-b"], "expected sizes"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+])
+def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert message in lines[0]
+    assert lines[0].startswith("sklearn-sparsity: error:")
+
+
+def test_missing_data_is_a_usage_error(tmp_path, capsys):
+    status = main(["reproduce", "table2", "--data-home", str(tmp_path)])
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "not found" in err[0] and "--data-home" in err[0]
+
+
+def test_python_dash_m_entry_point(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sklearn_sparsity", "reproduce", "nothing"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1

@@ -1,0 +1,245 @@
+"""The experiments of the paper: runner, records, figures and the paper's claims."""
+
+import io
+import sys
+
+import numpy as np
+import pytest
+
+from sklearn_sparsity.experiments import (
+    Task,
+    compare_pretraining,
+    get_settings,
+    overlap_vs_classes,
+    run_tasks,
+    sparsity_vs_depth,
+    sparsity_vs_epochs,
+    sparsity_vs_width,
+)
+from sklearn_sparsity.experiments._compare import run_comparison
+from sklearn_sparsity.experiments._records import fmt, summarize, to_frame
+
+TINY = {"hidden_layer_sizes": (16, 16), "pretrain_epochs": 1,
+        "finetune_epochs": 2, "max_train": 300, "max_test": 200}
+
+
+def _fail(message):
+    raise RuntimeError(message)
+
+
+def _square(x):
+    return x * x
+
+
+# ------------------------------------------------------------------ runner
+def test_runner_keeps_finished_results_and_reports_failures():
+    tasks = [Task("a", _square, {"x": 2}), Task("boom", _fail, {"message": "no"}),
+             Task("b", _square, {"x": 3})]
+    out = io.StringIO()
+    report = run_tasks(tasks, file=out)
+    assert report.results == {"a": 4, "b": 9}
+    assert report.errors == {"boom": "RuntimeError: no"}
+    assert not report.ok
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert "[2/3] boom FAILED (RuntimeError: no)" in lines[1]
+    assert all("elapsed" in line and "ETA" in line for line in lines)
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_runner_parallel_backends(backend):
+    tasks = [Task(f"t{i}", _square, {"x": i}) for i in range(4)]
+    tasks.append(Task("bad", _fail, {"message": "x"}))
+    report = run_tasks(tasks, n_jobs=2, backend=backend, file=io.StringIO())
+    assert report.results == {f"t{i}": i * i for i in range(4)}
+    assert list(report.errors) == ["bad"]
+    assert set(report.durations) == {t.name for t in tasks}
+
+
+def test_runner_rejects_duplicate_names():
+    with pytest.raises(ValueError, match="unique"):
+        run_tasks([Task("a", _square, {"x": 1})] * 2)
+
+
+def test_summarize_mean_std_and_single_seed():
+    records = [{"m": "x", "seed": s, "value": v} for s, v in enumerate([1.0, 3.0])]
+    records.append({"m": "y", "seed": 0, "value": 2.0})
+    summary = {r["m"]: r for r in summarize(records)}
+    assert summary["x"]["mean"] == 2.0
+    assert summary["x"]["std"] == pytest.approx(np.sqrt(2.0))
+    assert summary["x"]["n_seeds"] == 2
+    assert np.isnan(summary["y"]["std"])
+    assert fmt(0.5, 0.01) == "0.500 ± 0.010"
+    assert fmt(float("nan")) == "n/a"
+
+
+def test_settings_overrides_are_checked():
+    settings = get_settings("mnist", "paper")
+    assert settings["hidden_layer_sizes"] == (500, 500, 2000)
+    assert settings["pretrain_epochs"] == 50
+    assert settings["finetune_epochs"] == 200
+    assert get_settings("birdsong", "paper")["finetune_epochs"] == 100
+    assert get_settings("digits", "quick", {"hidden_layer_sizes": [8]})[
+        "hidden_layer_sizes"] == (8,)
+    with pytest.raises(ValueError, match="Unknown setting"):
+        get_settings("digits", "quick", {"epochs": 3})
+    with pytest.raises(ValueError, match="positive int"):
+        get_settings("digits", "quick", {"pretrain_epochs": 0})
+    with pytest.raises(ValueError, match="Unknown data set"):
+        get_settings("cifar", "quick")
+
+
+# ------------------------------------------------------------- experiments
+def test_compare_pretraining_digits_structure():
+    summary, runs = compare_pretraining("digits", settings=TINY, n_seeds=2,
+                                        return_runs=True)
+    assert set(summary.model) == {"data", "DBN", "DpRBM", "Dsigm", "RBM stack"}
+    hspm = summary[summary.metric == "hspm"]
+    table = hspm.pivot(index="model", columns="layer", values="mean")
+    assert table.shape == (4, 3)
+    assert hspm[hspm.model != "data"].n_seeds.eq(2).all()
+    assert ((hspm["mean"] >= 0) & (hspm["mean"] <= 1)).all()
+    err = summary[summary.metric == "test_error"]
+    assert set(err.model) == {"DBN", "DpRBM", "Dsigm"}
+    # Only k = 2 in the table; every k in Figure 2.
+    assert set(summary[summary.metric == "aod"].k) == {2}
+    assert set(runs.seed) == {0, 1}
+
+
+def test_dbn_and_dprbm_share_one_stack(monkeypatch):
+    from sklearn_sparsity import _stacked_rbm
+
+    calls = []
+    original = _stacked_rbm.StackedRBMTransformer.fit
+
+    def counting_fit(self, X, y=None):
+        calls.append(self.random_state)
+        return original(self, X, y)
+
+    monkeypatch.setattr(_stacked_rbm.StackedRBMTransformer, "fit", counting_fit)
+    records, report = run_comparison("digits", settings=TINY, n_seeds=2,
+                                     verbose=0)
+    assert report.ok
+    assert sorted(calls) == [0, 1]  # one stack per seed, for DBN and DpRBM
+
+
+def test_dprbm_hidden_layers_are_the_stack(tmp_path):
+    # DpRBM's HSPM per layer equals the pretrained stack's (only the output
+    # layer is trained), so Figure 1(a)'s test HSPM after the last epoch
+    # matches the DpRBM row of the table when both share the cache.
+    settings = {**TINY, "max_test": None}
+    table = compare_pretraining("digits", settings=settings,
+                                cache_dir=str(tmp_path))
+    fig = sparsity_vs_epochs("digits", settings=settings, cache_dir=str(tmp_path))
+    dprbm = table[(table.model == "DpRBM") & (table.metric == "hspm")]
+    stack = fig[fig.metric == "hspm_test"]
+    np.testing.assert_allclose(np.sort(dprbm["mean"].to_numpy()),
+                               np.sort(stack["mean"].to_numpy()), rtol=1e-5)
+
+
+def test_cache_reuses_finished_runs(tmp_path):
+    out = io.StringIO()
+    first, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              file=out)
+    second, report = run_comparison("digits", settings=TINY,
+                                    cache_dir=str(tmp_path), file=out)
+    assert first == second
+    assert max(report.durations.values()) < 2.0
+
+
+def test_overlap_vs_classes_curves():
+    summary = overlap_vs_classes("digits", settings=TINY)
+    aod = summary[summary.metric == "aod"]
+    assert set(aod.k) == set(range(2, 11))
+    assert set(aod.model) == {"data", "DBN", "DpRBM", "Dsigm"}
+    for _, curve in aod.groupby(["model", "layer"]):
+        values = curve.sort_values("k")["mean"].to_numpy()
+        assert np.all(np.diff(values) <= 1e-12)  # non-increasing in k
+        assert np.all((values >= 0) & (values <= 1))
+    assert (summary[summary.metric == "tau"]["mean"] >= 0).all()
+
+
+def test_figure1_experiments_digits():
+    width = sparsity_vs_width("digits", settings={"width_sizes": (8, 16),
+                                                  "profile_epochs": 2})
+    assert sorted(width.width.unique()) == [8, 16]
+    assert set(width[width.metric == "hspm_train"].epoch) == {1, 2}
+    depth = sparsity_vs_depth("digits", settings={"depth_sizes": (8,),
+                                                  "depth_layers": 5,
+                                                  "profile_epochs": 1})
+    assert sorted(depth[depth.metric == "hspm_test"].layer) == [1, 2, 3, 4, 5]
+
+
+def test_failed_runs_warn_and_keep_the_rest(monkeypatch):
+    from sklearn_sparsity.experiments import _compare
+
+    original = _compare._comparison_task_uncached
+
+    def flaky(kind, *args, **kwargs):
+        if kind == "dsigm":
+            raise FloatingPointError("diverged")
+        return original(kind, *args, **kwargs)
+
+    monkeypatch.setattr(_compare, "_comparison_task_uncached", flaky)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        summary = compare_pretraining("digits", settings=TINY)
+    assert "Dsigm" not in set(summary.model)
+    assert {"DBN", "DpRBM"} <= set(summary.model)
+    assert "digits Dsigm seed=0" in summary.attrs["failures"]
+
+
+def test_missing_pandas_is_a_clear_error(monkeypatch):
+    # The records (and the command line) need no pandas; the DataFrames do.
+    records, _ = run_comparison("digits", settings=TINY, verbose=0)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="install pandas"):
+        to_frame(records)
+
+
+# ----------------------------------------------- the paper's claims (MNIST)
+# Quick scale on the MNIST subset, with the paper's network (500-500-2000)
+# on 1,000 training and 1,000 test images, 5 pretraining and 10 fine-tuning
+# epochs (about a minute on two busy cores). The HSPM claim holds in all three
+# layers there; note that the Dsigm's upper layers are then still almost at
+# their initialisation (HSPM near 0: every unit at about the same value), see
+# docs/reproduction.rst.
+CLAIM_SETTINGS = {"max_train": 1000, "max_test": 1000}
+
+
+@pytest.fixture(scope="module")
+def mnist_quick(request):
+    data = request.getfixturevalue("shared_data_dir")
+    return compare_pretraining("mnist", scale="quick", data_home=data,
+                               settings=CLAIM_SETTINGS)
+
+
+def _value(summary, model, metric, layer, k=None):
+    rows = summary[(summary.model == model) & (summary.metric == metric)
+                   & (summary.layer == layer)]
+    if k is not None:
+        rows = rows[rows.k == k]
+    assert len(rows) == 1
+    return float(rows["mean"].iloc[0])
+
+
+@pytest.mark.parametrize("layer", [1, 2, 3])
+def test_claim_dprbm_sparser_than_dsigm(mnist_quick, layer):
+    dprbm = _value(mnist_quick, "DpRBM", "hspm", layer)
+    dsigm = _value(mnist_quick, "Dsigm", "hspm", layer)
+    assert dprbm > dsigm, f"layer {layer}: DpRBM {dprbm:.3f}, Dsigm {dsigm:.3f}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Does not hold at quick scale on the MNIST subset (1,000 train / 1,000 "
+    "test images, 500-500-2000, 5 pretraining + 10 fine-tuning epochs, seed 0): "
+    "average AOD among 2 classes in layer 3 is 0.914 for the DpRBM and 0.000 "
+    "for the Dsigm (digits, 256-256, quick scale: 0.877 vs 0.358). The "
+    "Dsigm's upper layers barely leave their N(0, 0.01) initialisation in 10 "
+    "epochs (lr 1.0; lr 0.1 learns nothing), so their reconstruction "
+    "f(s W^T) is ~0.5 whatever s and the paper's tau rule accepts the largest "
+    "candidate threshold: almost no unit counts as active and the AOD is ~0. "
+    "See docs/reproduction.rst."))
+def test_claim_dprbm_top_layer_overlaps_less(mnist_quick):
+    dprbm = _value(mnist_quick, "DpRBM", "aod", 3, k=2)
+    dsigm = _value(mnist_quick, "Dsigm", "aod", 3, k=2)
+    assert dprbm < dsigm, f"AOD k=2, layer 3: DpRBM {dprbm:.3f}, Dsigm {dsigm:.3f}"
