@@ -287,7 +287,8 @@ class _Output:
         print(f"  -> {path}")
 
     def save_info(self):
-        path = self.dir / "run_info.json"
+        experiment = getattr(self.args, "experiment", self.args.command)
+        path = self.dir / f"run_info_{experiment}.json"
         path.write_text(json.dumps(self.info, indent=2, default=str))
 
 
@@ -458,8 +459,8 @@ def _reproduce(args, argv):
         print(f"\n== {experiment} ({dataset}, scale {args.scale})", flush=True)
         if experiment in _TABLE_DATASET or experiment == "figure2":
             if dataset not in comparison:
-                name = experiment if experiment in _TABLE_DATASET else \
-                    f"comparison_{dataset}"
+                name = {"mnist": "table1", "birdsong": "table2"}.get(
+                    dataset, f"comparison_{dataset}")
                 number = {"table1": 1, "table2": 2}.get(name)
                 title = (f"Table {number}: HSPM per layer and test error "
                          f"({dataset})" if number else None)

@@ -46,12 +46,12 @@ def test_reproduce_table1_quick(tmp_path, capsys, shared_data_dir):
     out = capsys.readouterr().out
     assert "Table 1" in out and "paper" in out
     for name in ("table1.md", "table1_aod.md", "table1_runs.csv",
-                 "table1_summary.csv", "table1.png", "run_info.json"):
+                 "table1_summary.csv", "table1.png", "run_info_table1.json"):
         assert (tmp_path / name).stat().st_size > 0, name
     md = (tmp_path / "table1.md").read_text()
     assert "| DpRBM |" in md and "Reduced run" in md
     assert "python -m sklearn_sparsity reproduce table1" in md
-    info = json.loads((tmp_path / "run_info.json").read_text())
+    info = json.loads((tmp_path / "run_info_table1.json").read_text())
     assert info["experiments"]["table1"]["failures"] == {}
 
 
