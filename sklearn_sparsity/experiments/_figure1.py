@@ -154,7 +154,7 @@ sparsity_vs_epochs.__doc__ = """Figure 1(a): HSPM of every layer per pretraining
     >>> from sklearn_sparsity.experiments import sparsity_vs_epochs
     >>> s = sparsity_vs_epochs("digits", settings={"hidden_layer_sizes": (16, 16),
     ...                                            "pretrain_epochs": 2})
-    >>> sorted(s[s.metric == "hspm_train"].epoch.unique())
+    >>> sorted(s[s.metric == "hspm_train"].epoch.unique().tolist())
     [1, 2]
 """
 
@@ -177,7 +177,7 @@ sparsity_vs_width.__doc__ = """Figure 1(b): HSPM of one RBM layer of growing wid
     >>> from sklearn_sparsity.experiments import sparsity_vs_width
     >>> s = sparsity_vs_width("digits", settings={"width_sizes": (8, 16),
     ...                                           "profile_epochs": 1})
-    >>> sorted(s.width.unique())
+    >>> sorted(s.width.unique().tolist())
     [8, 16]
 """
 
@@ -201,6 +201,6 @@ sparsity_vs_depth.__doc__ = """Figure 1(c): HSPM of every layer of deep stacks.
     >>> s = sparsity_vs_depth("digits", settings={"depth_sizes": (8,),
     ...                                           "depth_layers": 3,
     ...                                           "profile_epochs": 1})
-    >>> sorted(s[s.metric == "hspm_test"].layer.unique())
-    [1.0, 2.0, 3.0]
+    >>> sorted(s[s.metric == "hspm_test"].layer.unique().tolist())
+    [1, 2, 3]
 """

@@ -48,7 +48,13 @@ def to_frame(records):
             "(pip install pandas). The command line 'python -m sklearn_sparsity' "
             "works without it."
         ) from exc
-    return pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records)
+    # Integer keys with missing values (e.g. no layer for the test error)
+    # stay integers.
+    for column in ("seed", "layer", "k", "epoch", "width", "n_layers", "n_seeds"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def write_csv(records, path):
