@@ -46,7 +46,9 @@ def test_runner_keeps_finished_results_and_reports_failures():
     assert all("elapsed" in line and "ETA" in line for line in lines)
 
 
-@pytest.mark.parametrize("backend", ["threading", "loky"])
+# None: joblib's default backend, as the command line passes it by default
+# (regression: parallel_config(backend=None) used to fail).
+@pytest.mark.parametrize("backend", ["threading", "loky", None])
 def test_runner_parallel_backends(backend):
     tasks = [Task(f"t{i}", _square, {"x": i}) for i in range(4)]
     tasks.append(Task("bad", _fail, {"message": "x"}))

@@ -183,7 +183,11 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
             record(_call(task, threads_per_job))
     else:
         jobs = (delayed(_call)(task, threads_per_job) for task in tasks)
-        with parallel_config(backend=backend, n_jobs=n_jobs):
+        # backend=None: joblib's default (or the caller's parallel_config).
+        config = {"n_jobs": n_jobs}
+        if backend is not None:
+            config["backend"] = backend
+        with parallel_config(**config):
             try:
                 outcomes = Parallel(return_as="generator_unordered")(jobs)
                 for outcome in outcomes:
