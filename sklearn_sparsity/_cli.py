@@ -14,6 +14,7 @@ import math
 import platform
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 EXPERIMENTS = ("table1", "table2", "figure1", "figure2", "all")
@@ -224,7 +225,9 @@ def _overlap_curve_rows(summary):
     return header, rows
 
 
-def _profile_rows(summary):
+def _profile_rows(summary, stack_label=None):
+    """Rows of a Figure 1 table; ``stack_label`` names a stack of unequal
+    widths (Figure 1(a)), otherwise "n_layers x width"."""
     from .experiments._records import fmt
 
     rows = []
@@ -237,7 +240,8 @@ def _profile_rows(summary):
                 and x["width"] == r["width"] and x["n_layers"] == r["n_layers"]
                 and x["layer"] == r["layer"] and x["epoch"] == r["epoch"]]
         rows.append([
-            f"{r['n_layers']} x {r['width']}", str(r["layer"]), str(r["epoch"]),
+            stack_label or f"{r['n_layers']} x {r['width']}",
+            str(r["layer"]), str(r["epoch"]),
             fmt(first[0]["mean"]) if first else "",
             fmt(last[0]["mean"], last[0]["std"]) if last else "",
             fmt(r["mean"], r["std"]),
@@ -366,12 +370,16 @@ def _figure1(out, dataset, args, settings, overrides, run_kwargs):
         if overrides:
             note += " **Reduced run**: " + ", ".join(
                 f"{k}={v}" for k, v in overrides.items()) + "."
-        header, rows = _profile_rows(summary)
+        label = ("-".join(str(w) for w in settings["hidden_layer_sizes"])
+                 if part == "a" else None)
+        header, rows = _profile_rows(summary, label)
         out.table(f"figure1{part}", f"Figure 1({part}): HSPM vs {experiment} "
                   f"({dataset})", header, rows, note)
         out.csv(f"figure1{part}", records)
-        out.figure(f"figure1{part}", plot, summary,
-                   f"Figure 1({part}) {dataset}, {epochs} epochs")
+        plot_args = (summary, f"Figure 1({part}) {dataset}, {epochs} epochs")
+        if label:
+            plot = partial(plot, stack_label=label)
+        out.figure(f"figure1{part}", plot, *plot_args)
         out.info["experiments"][f"figure1{part}"] = {
             "dataset": dataset, "seconds": report.elapsed,
             "durations": report.durations, "failures": report.errors}

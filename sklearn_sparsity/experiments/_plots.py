@@ -112,8 +112,12 @@ def plot_overlap(summary, path, title=""):
     plt.close(fig)
 
 
-def plot_profile(summary, path, title=""):
-    """Figure 1: training-set HSPM per epoch, one line per (width, layer)."""
+def plot_profile(summary, path, title="", stack_label=None):
+    """Figure 1: training-set HSPM per epoch, one line per (width, layer).
+
+    ``stack_label`` names a stack of unequal widths (Figure 1(a)); otherwise
+    each panel is titled "n_layers x width units".
+    """
     plt = _pyplot()
     rows = _select(summary, metric="hspm_train")
     configs = sorted({(r["width"], r["n_layers"]) for r in rows})
@@ -126,8 +130,11 @@ def plot_profile(summary, path, title=""):
             line = sorted((r for r in these if r["layer"] == layer),
                           key=lambda r: r["epoch"])
             _band(ax, [r["epoch"] for r in line], line, label=f"layer {layer}")
-        ax.set_title(f"{n_layers} x {width} units" if n_layers > 1
-                     else f"{width} units")
+        if stack_label:
+            ax.set_title(f"{stack_label} units")
+        else:
+            ax.set_title(f"{n_layers} x {width} units" if n_layers > 1
+                         else f"{width} units")
         ax.set_xlabel("pretraining epoch")
         ax.legend(fontsize="small")
     axes[0][0].set_ylabel("mean HSPM (training minibatches)")
