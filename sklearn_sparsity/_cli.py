@@ -94,6 +94,9 @@ def _add_common(p):
                    help="stratified subsample of the training set")
     g.add_argument("--max-test", type=_positive_int, metavar="N",
                    help="stratified subsample of the test set")
+    g.add_argument("--scaler", choices=("minmax", "quantile"), default=None,
+                   help="Birdsong's mapping to [0, 1]: minmax (the paper's, "
+                        "default) or quantile (per-feature empirical CDF)")
 
 
 def build_parser():
@@ -138,7 +141,7 @@ def _overrides(args):
              "finetune_epochs": "finetune_epochs",
              "profile_epochs": "profile_epochs", "widths": "width_sizes",
              "depth_widths": "depth_sizes", "max_train": "max_train",
-             "max_test": "max_test"}
+             "max_test": "max_test", "scaler": "scaler"}
     return {key: getattr(args, attr) for attr, key in names.items()
             if getattr(args, attr, None) is not None}
 

@@ -246,3 +246,29 @@ def test_claim_dprbm_top_layer_overlaps_less(mnist_quick):
     dprbm = _value(mnist_quick, "DpRBM", "aod", 3, k=2)
     dsigm = _value(mnist_quick, "Dsigm", "aod", 3, k=2)
     assert dprbm < dsigm, f"AOD k=2, layer 3: DpRBM {dprbm:.3f}, Dsigm {dsigm:.3f}"
+
+
+# ------------------------------------------------------ Birdsong input scaler
+def test_scaler_setting_is_validated():
+    assert get_settings("birdsong", "paper")["scaler"] == "minmax"
+    assert get_settings("birdsong", "quick", {"scaler": "quantile"})["scaler"] == (
+        "quantile")
+    with pytest.raises(ValueError, match="scaler"):
+        get_settings("birdsong", "quick", {"scaler": "standard"})
+
+
+@pytest.mark.parametrize("scaler", ["minmax", "quantile"])
+def test_birdsong_scalers_map_to_unit_interval(shared_data_dir, scaler):
+    from sklearn_sparsity.experiments._data import load_experiment_data
+
+    settings = get_settings("birdsong", "quick",
+                            {"scaler": scaler, "max_train": 3000, "max_test": 3000})
+    X, _, X_test, _, fitted = load_experiment_data("birdsong", settings,
+                                                   data_home=shared_data_dir)
+    assert type(fitted).__name__ == (
+        "MinMaxScaler" if scaler == "minmax" else "QuantileTransformer")
+    for A in (X, X_test):
+        assert A.dtype == np.float32 and A.min() >= 0 and A.max() <= 1
+    if scaler == "quantile":
+        # Each feature's empirical CDF: about uniform on the training part.
+        assert np.allclose(X.std(axis=0), np.sqrt(1 / 12), atol=0.02)

@@ -1,7 +1,7 @@
 """Loading the experiments' data: train/test arrays and the input scaler."""
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, QuantileTransformer
 
 from ..datasets import load_birdsong, load_digits_unit, load_mnist
 
@@ -31,12 +31,15 @@ def load_experiment_data(dataset, settings, data_home=None):
         with a stratified 70/30 split (``random_state=0``). ``"mnist"``:
         :func:`~sklearn_sparsity.datasets.load_mnist` (train and official
         test images). ``"birdsong"``: :func:`~sklearn_sparsity.datasets.
-        load_birdsong` (300 frames per recording for training), min-max
-        scaled with a :class:`~sklearn.preprocessing.MinMaxScaler` fitted on
-        the training part (``clip=True``, so test frames stay in [0, 1]).
+        load_birdsong` (300 frames per recording for training), scaled to
+        [0, 1] by a scaler fitted on the training part: with
+        ``settings["scaler"] == "minmax"`` (the paper's choice) a
+        :class:`~sklearn.preprocessing.MinMaxScaler` (``clip=True``, so test
+        frames stay in [0, 1]); with ``"quantile"`` a
+        :class:`~sklearn.preprocessing.QuantileTransformer` (uniform output).
     settings : dict
         Uses ``max_train`` and ``max_test``: stratified subsamples of that
-        many rows (None: all).
+        many rows (None: all), and ``scaler`` (Birdsong only).
     data_home : str or path-like, default=None
         Passed to the loaders.
 
@@ -44,7 +47,7 @@ def load_experiment_data(dataset, settings, data_home=None):
     -------
     X, y, X_test, y_test : ndarray
         float32 features in [0, 1] and labels.
-    scaler : MinMaxScaler or None
+    scaler : MinMaxScaler, QuantileTransformer or None
         The fitted scaler (birdsong only); the models see scaled data.
     """
     scaler = None
@@ -61,7 +64,10 @@ def load_experiment_data(dataset, settings, data_home=None):
     X, y = _subsample(X, y, settings.get("max_train"), seed=1)
     X_test, y_test = _subsample(X_test, y_test, settings.get("max_test"), seed=2)
     if dataset == "birdsong":
-        scaler = MinMaxScaler(clip=True).fit(X)
+        if settings.get("scaler", "minmax") == "quantile":
+            scaler = QuantileTransformer(random_state=0).fit(X)
+        else:
+            scaler = MinMaxScaler(clip=True).fit(X)
         X = scaler.transform(X).astype(np.float32)
         X_test = scaler.transform(X_test).astype(np.float32)
     # The MNIST training files are sorted by class: shuffle once (the
