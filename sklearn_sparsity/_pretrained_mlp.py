@@ -258,7 +258,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        return self._fit(X, y)
+        return self._fit_checked(X, y, pretrainer=None)
 
     def _pretrainer(self, sizes, seed):
         return StackedRBMTransformer(
@@ -274,10 +274,15 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
 
         Used by the experiments so that the DBN and the DpRBM share one
         pretrained stack (it must have been fitted on the same ``X`` with this
-        estimator's pretraining settings). Parameters are validated here too,
-        and a failed fit leaves no fitted attribute behind.
+        estimator's pretraining settings). Parameters are validated here
+        (``fit`` validates them through ``_fit_context``), and a failed fit
+        leaves no fitted attribute behind.
         """
         self._validate_params()
+        return self._fit_checked(X, y, pretrainer)
+
+    def _fit_checked(self, X, y, pretrainer):
+        """Fit with validated parameters; no fitted attribute on failure."""
         if pretrainer is not None:
             check_is_fitted(pretrainer)
             sizes = tuple(W.shape[1] for W in pretrainer.coefs_)

@@ -4,7 +4,6 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import (
     BaseEstimator,
@@ -16,6 +15,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
+from ._backprop import forward
 from ._rbm import fit_rbm_layer
 from ._validation import (
     check_hidden_layer_sizes,
@@ -43,16 +43,6 @@ def _clear_fitted_attributes(estimator):
     for name in list(vars(estimator)):
         if name.endswith("_") and not name.startswith("__"):
             delattr(estimator, name)
-
-
-def _mean_hiddens(X, W, b):
-    """Mean-field hidden probabilities sigmoid(X W + b) for dense or CSR X."""
-    out = X @ W
-    if sp.issparse(out):  # pragma: no cover - X @ dense is dense
-        out = out.toarray()
-    out = np.asarray(out)
-    out += b
-    return expit(out, out=out)
 
 
 class StackedRBMTransformer(
@@ -286,7 +276,7 @@ class StackedRBMTransformer(
                     flush=True,
                 )
             if layer + 1 < n_layers:
-                layer_input = _mean_hiddens(layer_input, W, b)
+                layer_input = forward(layer_input, [W], [b], loss=None)[0]
 
         self.coefs_ = coefs
         self.intercepts_ = hidden_b
@@ -315,12 +305,13 @@ class StackedRBMTransformer(
         return self._forward(X)
 
     def _forward(self, X):
-        layers = []
-        H = X
-        for W, b in zip(self.coefs_, self.intercepts_):
-            H = _mean_hiddens(H, W.astype(H.dtype, copy=False), b.astype(H.dtype))
-            layers.append(H)
-        return layers
+        dtype = X.dtype
+        return forward(
+            X,
+            [W.astype(dtype, copy=False) for W in self.coefs_],
+            [b.astype(dtype, copy=False) for b in self.intercepts_],
+            loss=None,
+        )
 
     def transform(self, X):
         """Mean-field activations of the top hidden layer.
