@@ -30,6 +30,10 @@ Cases:
   case show linearity);
 - ``metrics``: ``benchmarks/bench_metrics.py`` when present (run as is).
 
+With numba installed (the ``fast`` extra) the package fuses its element-wise
+updates (``sklearn_sparsity/_kernels.py``); the ``cd1`` and ``finetune`` cases
+then also time the numpy code path in the same process (``ours_numpy``).
+
 ``--threads`` limits BLAS threads with threadpoolctl for the whole run (the
 benchmark is the caller; the package itself never changes thread settings).
 By default the environment's settings are used.
@@ -67,6 +71,7 @@ from _cases import (  # noqa: E402
 from sklearn_sparsity import (  # noqa: E402
     PretrainedMLPClassifier,
     StackedRBMTransformer,
+    _kernels,
 )
 
 SIZES = (500, 500, 2000)
@@ -106,7 +111,7 @@ def machine():
         "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                            "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
                 if k in os.environ},
-        "load_average": os.getloadavg(),
+        "load_average": os.getloadavg(), "kernels": kernels_info(),
     }
 
 
@@ -147,6 +152,42 @@ def quiet(func):
             warnings.simplefilter("ignore", ConvergenceWarning)
             func()
     return run
+
+
+def numpy_kernels(func):
+    """``func`` run with the numpy element-wise code instead of numba's."""
+    def run():
+        enabled = _kernels.NUMBA_ENABLED
+        _kernels.NUMBA_ENABLED = False
+        try:
+            func()
+        finally:
+            _kernels.NUMBA_ENABLED = enabled
+    return run
+
+
+def kernels_info():
+    """Which element-wise kernels the package uses (see ``_kernels.py``)."""
+    if not _kernels.NUMBA_ENABLED:
+        return "numpy"
+    import numba
+
+    return f"numba {numba.__version__}"
+
+
+def with_numpy_variant(funcs):
+    """Add an ``ours_numpy`` entry when the fused numba kernels are active."""
+    if _kernels.NUMBA_ENABLED:
+        funcs["ours_numpy"] = numpy_kernels(funcs["ours"])
+    return funcs
+
+
+def numpy_note(wall, cpu):
+    if "ours_numpy" not in wall:
+        return ""
+    return (f"; with numpy kernels {wall['ours_numpy']:.3f} s wall, "
+            f"{cpu['ours_numpy'] / cpu['floor']:.2f}x floor (cpu), numba "
+            f"{cpu['ours_numpy'] / cpu['ours']:.2f}x faster (cpu)")
 
 
 def cd_fit(X, n_hidden):
@@ -212,18 +253,19 @@ def bench_cd1(cfg, X):
     n = cfg["cd1_samples"]
     Xn = X[:n]
     X64 = Xn.astype(np.float64)
-    wall, cpu, raw = interleaved({
+    wall, cpu, raw = interleaved(with_numpy_variant({
         "ours": cd_fit(Xn, 500), "baseline": rbm_fit(X64, 500),
         "floor": cd_gemm_floor(n, N_FEATURES, 500),
         "baseline_f32": rbm_fit(Xn, 500),
-    }, cfg["repeats"])
+    }), cfg["repeats"])
     peak = peak_mb(cd_fit(Xn, 500))
     peak_base = peak_mb(rbm_fit(X64, 500))
     r = row(f"cd1 {n}x784->500", wall, cpu, peak,
             Xn.nbytes / 2**20, cd_budget_mb(N_FEATURES, 500),
             f"baseline: BernoulliRBM on the float64 copy (issue's setting), peak "
             f"{peak_base:.1f} MiB; on the float32 array itself: "
-            f"{wall['baseline_f32']:.3f} s, {wall['baseline_f32'] / wall['ours']:.2f}x")
+            f"{wall['baseline_f32']:.3f} s, {wall['baseline_f32'] / wall['ours']:.2f}x"
+            + numpy_note(wall, cpu))
     r["raw"] = raw
     r["targets"] = targets(r, floor=1.25, speedup=3)
     return r
@@ -242,13 +284,15 @@ def bench_finetune(cfg, X, y):
         hidden_layer_sizes=SIZES, activation="logistic", solver="sgd",
         batch_size=100, max_iter=1, random_state=0,
     ).fit(Xn, yn))
-    wall, cpu, raw = interleaved({"ours": ours, "baseline": baseline,
-                                  "floor": mlp_gemm_floor(n, sizes)}, cfg["repeats"])
+    wall, cpu, raw = interleaved(with_numpy_variant({
+        "ours": ours, "baseline": baseline, "floor": mlp_gemm_floor(n, sizes),
+    }), cfg["repeats"])
     peak = peak_mb(ours)
     peak_base = peak_mb(baseline)
     r = row(f"finetune {n}x784-500-500-2000-10", wall, cpu, peak,
             Xn.nbytes / 2**20, mlp_budget_mb(sizes),
-            f"baseline: MLPClassifier float32, peak {peak_base:.1f} MiB")
+            f"baseline: MLPClassifier float32, peak {peak_base:.1f} MiB"
+            + numpy_note(wall, cpu))
     r["raw"] = raw
     r["targets"] = targets(r, floor=1.3, speedup=2)
     return r
@@ -374,9 +418,14 @@ def main(argv=None):
               f"numpy {info['numpy']}, scipy {info['scipy']}, sklearn "
               f"{info['sklearn']}; BLAS "
               + ", ".join(f"{b['internal_api']} {b['version']} {b['architecture']} "
-                          f"x{b['num_threads']}" for b in info["blas"]))
+                          f"x{b['num_threads']}" for b in info["blas"])
+              + f"; element-wise kernels: {info['kernels']}")
         n_max = max(cfg["cd1_samples"], *cfg["scaling_samples"])
         X, y = mnist_like(n_max)
+        # Compile (or load from numba's cache) the fused kernels untimed.
+        quiet(lambda: PretrainedMLPClassifier(
+            (8,), pretrain_epochs=1, n_epochs=1, random_state=0,
+        ).fit(X[:200], y[:200]))()
         rows = [bench_cd1(cfg, X), bench_finetune(cfg, X, y),
                 bench_dprbm(cfg, X, y), bench_csr(cfg, X)]
         print()

@@ -9,6 +9,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from ._kernels import mul_sigmoid_grad
+
 LOSSES = ("log_loss", "squared_error")
 
 
@@ -152,11 +154,7 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0):
         if i > first_trainable:
             prev = ws.deltas[i - 1][:n]
             np.matmul(delta, coefs[i].T, out=prev)
-            A = acts[i - 1]
-            dsig = ws.scratch[: A.size].reshape(A.shape)
-            np.subtract(1.0, A, out=dsig)
-            dsig *= A
-            prev *= dsig
+            mul_sigmoid_grad(prev, acts[i - 1], ws.scratch)
             delta = prev
 
 

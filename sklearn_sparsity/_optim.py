@@ -9,6 +9,8 @@ from numbers import Real
 
 import numpy as np
 
+from ._kernels import momentum_update
+
 
 def momentum_at(epoch, n_epochs, momentum):
     """Momentum used during ``epoch`` (0-based) of ``n_epochs``.
@@ -84,18 +86,17 @@ class MomentumSGD:
         -----
         The update is computed as ``velocity = momentum * velocity +
         learning_rate * ascent - (learning_rate * weight_decay) * param`` with
-        four in-place passes over each weight matrix and no temporary array.
+        no temporary array: one fused pass over each matrix when numba is
+        installed, four in-place numpy passes otherwise (same arithmetic,
+        bitwise the same result; see ``_kernels.py``).
         """
         if indices is None:
             indices = range(len(self.params))
+        decay = learning_rate * self.weight_decay
         for i, ascent in zip(indices, ascents):
-            param, vel = self.params[i], self.velocities[i]
             if not scaled:
                 ascent *= learning_rate
-            vel *= momentum
-            vel += ascent
-            if self.decayed[i] and self.weight_decay:
-                # The ascent buffer is free now: reuse it for decay * W.
-                np.multiply(param, learning_rate * self.weight_decay, out=ascent)
-                vel -= ascent
-            param += vel
+            momentum_update(
+                self.params[i], self.velocities[i], ascent, momentum,
+                decay if self.decayed[i] else 0.0,
+            )
