@@ -41,6 +41,33 @@ def _positive_int(text):
     return value
 
 
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _model_rates(text):
+    """``DBN=0.1,Dsigm=1`` -> ``{"DBN": 0.1, "Dsigm": 1.0}``."""
+    from .experiments._compare import MODELS
+
+    rates = {}
+    for item in text.split(","):
+        model, sep, value = item.partition("=")
+        model = model.strip()
+        if not sep or model not in MODELS:
+            raise argparse.ArgumentTypeError(
+                f"expected MODEL=RATE[,MODEL=RATE...] with MODEL one of "
+                f"{', '.join(MODELS)}, got {text!r}")
+        rates[model] = _positive_float(value.strip())
+    return rates
+
+
 def _n_jobs(text):
     try:
         value = int(text)
@@ -97,6 +124,11 @@ def _add_common(p):
     g.add_argument("--scaler", choices=("minmax", "quantile"), default=None,
                    help="Birdsong's mapping to [0, 1]: minmax (the paper's, "
                         "default) or quantile (per-feature empirical CDF)")
+    g.add_argument("--pretrain-lr", type=_positive_float, metavar="LR",
+                   help="learning rate of CD-1 pretraining (default 0.1)")
+    g.add_argument("--lr", type=_model_rates, metavar="MODEL=LR[,...]",
+                   help="back-propagation learning rates, e.g. Dsigm=0.1,DBN=1 "
+                        "(defaults: DBN 0.1, DpRBM 0.1, Dsigm 1)")
 
 
 def build_parser():
@@ -141,7 +173,8 @@ def _overrides(args):
              "finetune_epochs": "finetune_epochs",
              "profile_epochs": "profile_epochs", "widths": "width_sizes",
              "depth_widths": "depth_sizes", "max_train": "max_train",
-             "max_test": "max_test", "scaler": "scaler"}
+             "max_test": "max_test", "scaler": "scaler",
+             "pretrain_lr": "pretrain_learning_rate", "lr": "learning_rate"}
     return {key: getattr(args, attr) for attr, key in names.items()
             if getattr(args, attr, None) is not None}
 

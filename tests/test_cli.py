@@ -81,6 +81,9 @@ def test_reproduce_figure1_digits(tmp_path, capsys):
     (["reproduce", "figure1", "--dataset", "cifar"], "unknown data set 'cifar'"),
     (["reproduce", "table1", "--backend", "nope"], "unknown joblib backend"),
     (["reproduce", "table1", "--hidden", "a-b"], "expected sizes"),
+    (["reproduce", "table2", "--pretrain-lr", "0"], "expected a positive number"),
+    (["reproduce", "table2", "--lr", "Dsigma=0.1"], "MODEL one of DBN, DpRBM"),
+    (["reproduce", "table2", "--lr", "Dsigm=fast"], "expected a number"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
@@ -91,6 +94,15 @@ def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
     assert len(lines) == 1, captured.err
     assert message in lines[0]
     assert lines[0].startswith("sklearn-sparsity: error:")
+
+
+def test_learning_rate_overrides_reach_the_settings():
+    from sklearn_sparsity._cli import _overrides
+
+    args = build_parser().parse_args(
+        ["reproduce", "table2", "--pretrain-lr", "0.05", "--lr", "Dsigm=0.1,DBN=1"])
+    assert _overrides(args) == {"pretrain_learning_rate": 0.05,
+                                "learning_rate": {"Dsigm": 0.1, "DBN": 1.0}}
 
 
 def test_missing_data_is_a_usage_error(tmp_path, capsys):

@@ -91,6 +91,23 @@ def test_settings_overrides_are_checked():
         get_settings("cifar", "quick")
 
 
+def test_learning_rate_overrides():
+    rates = get_settings("birdsong", "paper", {"learning_rate": {"Dsigm": 0.1}})[
+        "learning_rate"]
+    assert rates == {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 0.1}
+    assert set(get_settings("mnist", "quick", {"learning_rate": 0.05})[
+        "learning_rate"].values()) == {0.05}
+    assert get_settings("mnist", "quick", {"pretrain_learning_rate": 1})[
+        "pretrain_learning_rate"] == 1
+    with pytest.raises(ValueError, match="Unknown network 'DSIGM'"):
+        get_settings("mnist", "quick", {"learning_rate": {"DSIGM": 0.1}})
+    for bad in (0, -1.0, np.nan, True, "0.1"):
+        with pytest.raises(ValueError, match="must be a positive number"):
+            get_settings("mnist", "quick", {"pretrain_learning_rate": bad})
+        with pytest.raises(ValueError, match="must be a positive number"):
+            get_settings("mnist", "quick", {"learning_rate": {"DBN": bad}})
+
+
 # ------------------------------------------------------------- experiments
 def test_compare_pretraining_digits_structure():
     summary, runs = compare_pretraining("digits", settings=TINY, n_seeds=2,

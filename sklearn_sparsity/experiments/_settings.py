@@ -5,7 +5,7 @@ settings, so that a run is fully described by ``(dataset, settings, seed)``:
 that triple is what the joblib cache hashes and what the result files record.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -103,6 +103,14 @@ _INT_KEYS = ("pretrain_epochs", "finetune_epochs", "profile_epochs", "batch_size
              "max_train", "max_test", "depth_layers", "tau_rows")
 
 
+def _check_rate(name, value):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real) or not (
+        0 < value < np.inf
+    ):
+        raise ValueError(f"Setting {name} must be a positive number; got "
+                         f"{value!r}.")
+
+
 def get_settings(dataset, scale, overrides=None):
     """Settings of ``dataset`` at ``scale``, with ``overrides`` applied.
 
@@ -145,9 +153,19 @@ def get_settings(dataset, scale, overrides=None):
                 f"Unknown setting {key!r}; known settings: "
                 f"{', '.join(sorted(settings))}."
             )
-        if key == "learning_rate" and isinstance(value, dict):
-            settings[key].update(value)
+        if key == "learning_rate":
+            rates = value if isinstance(value, dict) else dict.fromkeys(
+                settings[key], value)
+            for model, rate in rates.items():
+                if model not in settings[key]:
+                    raise ValueError(
+                        f"Unknown network {model!r} in setting 'learning_rate'; "
+                        f"choose among {', '.join(settings[key])}.")
+                _check_rate(f"learning_rate[{model!r}]", rate)
+            settings[key].update(rates)
             continue
+        if key == "pretrain_learning_rate":
+            _check_rate(key, value)
         if key == "scaler" and value not in SCALERS:
             raise ValueError(f"Setting 'scaler' must be one of "
                              f"{', '.join(SCALERS)}; got {value!r}.")
