@@ -18,6 +18,7 @@ import to use the numpy code even when numba is installed.
 import functools
 import importlib.util
 import os
+import warnings
 
 import numpy as np
 
@@ -50,14 +51,8 @@ def _mul_sigmoid_grad_numpy(delta, A, scratch):
     delta *= dsig
 
 
-@functools.cache
-def _compiled():
-    """The numba kernels, compiled on first use; None if numba fails to load."""
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - find_spec saw a broken install
-        return None
-    jit = numba.njit(cache=True, nogil=True, fastmath=False)
+def _define_kernels(numba, cache):
+    jit = numba.njit(cache=cache, nogil=True, fastmath=False)
 
     @jit
     def update_decay(p, v, g, m, c):  # pragma: no cover - compiled
@@ -81,6 +76,45 @@ def _compiled():
             d[i] *= (one - a[i]) * a[i]
 
     return update_decay, update_plain, mul_dsig
+
+
+@functools.cache
+def _compiled():
+    """The numba kernels, compiled on first use; None if numba is unusable.
+
+    Compiled for float32 and float64 right away, so that a numba that cannot
+    compile (e.g. a version that does not support the installed numpy) is
+    found here, reported once as a warning, and training falls back to the
+    numpy code instead of failing. The compiled code is cached on disk next
+    to this module or, where that is read-only, in numba's user cache; where
+    neither is writable it is compiled in every process.
+    """
+    try:
+        import numba
+    except ImportError:  # pragma: no cover - find_spec saw a broken install
+        return None
+    try:
+        try:
+            kernels = _define_kernels(numba, cache=True)
+        except RuntimeError:  # pragma: no cover - no writable cache location
+            kernels = _define_kernels(numba, cache=False)
+        update_decay, update_plain, mul_dsig = kernels
+        for dtype in (np.float32, np.float64):
+            x = np.zeros(2, dtype=dtype)
+            update_decay(x, x.copy(), x.copy(), dtype(0), dtype(0))
+            update_plain(x, x.copy(), x.copy(), dtype(0))
+            mul_dsig(x, x.copy(), dtype(1))
+    except Exception as exc:  # pragma: no cover - depends on the install
+        warnings.warn(
+            f"sklearn_sparsity: numba is installed but its kernels failed to "
+            f"compile ({type(exc).__name__}: {exc}); using the numpy code, "
+            "which gives the same results more slowly. Set "
+            "SKLEARN_SPARSITY_NUMBA=0 to silence this warning.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    return kernels
 
 
 def _flat(a):

@@ -105,3 +105,27 @@ def test_environment_variable_disables_numba():
         env=env, capture_output=True, text=True, check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+def test_numba_that_fails_to_compile_falls_back_with_a_warning(monkeypatch):
+    def broken(numba, cache):
+        def kernel(*args):
+            raise TypeError("no matching definition")
+        return kernel, kernel, kernel
+
+    monkeypatch.setattr(_kernels, "NUMBA_ENABLED", True)
+    monkeypatch.setattr(_kernels, "_define_kernels", broken)
+    if _kernels.importlib.util.find_spec("numba") is None:
+        pytest.skip("numba is not installed")
+    _kernels._compiled.cache_clear()
+    try:
+        rng = np.random.default_rng(1)
+        param, vel, ascent = rng.standard_normal((3, 5, 4)).astype(np.float32)
+        expected = [param.copy(), vel.copy(), ascent.copy()]
+        _kernels._momentum_update_numpy(*expected, 0.5, 1e-3)
+        with pytest.warns(RuntimeWarning, match="failed to compile.*numpy code"):
+            _kernels.momentum_update(param, vel, ascent, 0.5, 1e-3)
+        assert_array_equal(param, expected[0])
+        assert_array_equal(vel, expected[1])
+    finally:
+        _kernels._compiled.cache_clear()
