@@ -333,6 +333,24 @@ class _Output:
 
 
 # --------------------------------------------------------------- commands
+# Overrides that shrink the experiment (fewer epochs, smaller networks or
+# grids, subsampled data); others (scaler, learning rates) change the
+# protocol without reducing it.
+_REDUCING = {"hidden_layer_sizes", "pretrain_epochs", "finetune_epochs",
+             "profile_epochs", "width_sizes", "depth_sizes", "max_train",
+             "max_test"}
+
+
+def _overrides_note(overrides):
+    """``**Reduced run**: ...`` or ``**Settings overridden**: ...``."""
+    if not overrides:
+        return ""
+    label = ("Reduced run" if _REDUCING.intersection(overrides)
+             else "Settings overridden")
+    return (f" **{label}**: "
+            + ", ".join(f"{k}={v}" for k, v in overrides.items()) + ".")
+
+
 def _settings_note(settings, overrides):
     sizes = "-".join(map(str, settings["hidden_layer_sizes"]))
     note = (f"Network {sizes}; pretraining {settings['pretrain_epochs']} epochs "
@@ -340,10 +358,7 @@ def _settings_note(settings, overrides):
             f"{settings['finetune_epochs']} epochs (lr "
             + ", ".join(f"{m} {v}" for m, v in settings["learning_rate"].items())
             + f"), minibatch {settings['batch_size']}.")
-    if overrides:
-        note += (" **Reduced run**: settings overridden: "
-                 + ", ".join(f"{k}={v}" for k, v in overrides.items()) + ".")
-    return note
+    return note + _overrides_note(overrides)
 
 
 def _run_table(out, name, dataset, args, settings, overrides, run_kwargs,
@@ -403,9 +418,7 @@ def _figure1(out, dataset, args, settings, overrides, run_kwargs):
                 f"{50 if part == 'a' else 1000}); HSPM per epoch from the "
                 "training minibatches (history_), test HSPM after the last "
                 "epoch.")
-        if overrides:
-            note += " **Reduced run**: " + ", ".join(
-                f"{k}={v}" for k, v in overrides.items()) + "."
+        note += _overrides_note(overrides)
         label = ("-".join(str(w) for w in settings["hidden_layer_sizes"])
                  if part == "a" else None)
         header, rows = _profile_rows(summary, label)

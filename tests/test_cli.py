@@ -105,6 +105,16 @@ def test_learning_rate_overrides_reach_the_settings():
                                 "learning_rate": {"Dsigm": 0.1, "DBN": 1.0}}
 
 
+def test_notes_tell_reduced_runs_from_other_overrides():
+    from sklearn_sparsity._cli import _overrides_note
+
+    assert _overrides_note({}) == ""
+    assert _overrides_note({"max_train": 300, "scaler": "quantile"}).startswith(
+        " **Reduced run**: max_train=300, scaler=quantile")
+    assert _overrides_note({"pretrain_learning_rate": 1.0}) == (
+        " **Settings overridden**: pretrain_learning_rate=1.0.")
+
+
 def test_missing_data_is_a_usage_error(tmp_path, capsys):
     status = main(["reproduce", "table2", "--data-home", str(tmp_path)])
     assert status == 2
