@@ -329,32 +329,59 @@ class _Output:
 
 
 # --------------------------------------------------------------- commands
-# Overrides that shrink the experiment (fewer epochs, smaller networks or
-# grids, subsampled data); others (scaler, learning rates) change the
-# protocol without reducing it.
-_REDUCING = {"hidden_layer_sizes", "pretrain_epochs", "finetune_epochs",
-             "profile_epochs", "width_sizes", "depth_sizes", "max_train",
-             "max_test"}
+def _reduces(key, value, default):
+    """Whether overriding ``key`` from ``default`` to ``value`` shrinks the run.
+
+    Fewer epochs, fewer or narrower layers, a grid missing some of the
+    scale's widths, or subsampled data; other changes (more epochs, another
+    scaler or learning rate) alter the protocol without reducing it.
+    """
+    if key in ("pretrain_epochs", "finetune_epochs", "profile_epochs"):
+        return value < default
+    if key in ("max_train", "max_test"):
+        return value is not None and (default is None or value < default)
+    if key in ("width_sizes", "depth_sizes"):
+        return not set(default) <= set(value)
+    if key == "hidden_layer_sizes":
+        return len(value) < len(default) or sum(value) < sum(default)
+    return False
 
 
-def _overrides_note(overrides):
-    """``**Reduced run**: ...`` or ``**Settings overridden**: ...``."""
-    if not overrides:
+def _overrides_note(overrides, dataset, scale):
+    """``**Reduced run**: ...``, ``**Settings overridden**: ...`` or ``""``.
+
+    Only overrides that change the scale's settings are listed: passing the
+    paper's own values (say ``--profile-epochs 1000`` at paper scale) leaves
+    a paper-scale run.
+    """
+    from .experiments._settings import get_settings
+
+    defaults = get_settings(dataset, scale)
+    settings = get_settings(dataset, scale, overrides)
+    changed = {}
+    for key in overrides:
+        value, default = settings[key], defaults[key]
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if default.get(k) != v}
+        if value != default and value != {}:
+            changed[key] = value
+    if not changed:
         return ""
-    label = ("Reduced run" if _REDUCING.intersection(overrides)
+    label = ("Reduced run" if any(_reduces(k, settings[k], defaults[k])
+                                  for k in changed)
              else "Settings overridden")
     return (f" **{label}**: "
-            + ", ".join(f"{k}={v}" for k, v in overrides.items()) + ".")
+            + ", ".join(f"{k}={v}" for k, v in changed.items()) + ".")
 
 
-def _settings_note(settings, overrides):
+def _settings_note(settings, overrides, dataset, scale):
     sizes = "-".join(map(str, settings["hidden_layer_sizes"]))
     note = (f"Network {sizes}; pretraining {settings['pretrain_epochs']} epochs "
             f"per layer (lr {settings['pretrain_learning_rate']}), fine-tuning "
             f"{settings['finetune_epochs']} epochs (lr "
             + ", ".join(f"{m} {v}" for m, v in settings["learning_rate"].items())
             + f"), minibatch {settings['batch_size']}.")
-    return note + _overrides_note(overrides)
+    return note + _overrides_note(overrides, dataset, scale)
 
 
 def _run_table(out, name, dataset, args, settings, overrides, run_kwargs,
@@ -365,7 +392,7 @@ def _run_table(out, name, dataset, args, settings, overrides, run_kwargs,
 
     records, report = run_comparison(dataset, settings=overrides, **run_kwargs)
     summary = summarize(records)
-    note = _settings_note(settings, overrides)
+    note = _settings_note(settings, overrides, dataset, args.scale)
     note += f" Test set: mean over {args.n_seeds} seed(s) ± sample std."
     header, rows = _table_rows(summary, settings, paper)
     out.table(name, title or f"{name}: HSPM per layer and test error ({dataset})",
@@ -384,13 +411,13 @@ def _run_table(out, name, dataset, args, settings, overrides, run_kwargs,
     return records, summary, report
 
 
-def _figure2(out, dataset, summary, settings, overrides):
+def _figure2(out, dataset, scale, summary, settings, overrides):
     from .experiments._plots import plot_overlap
 
     aod = [r for r in summary if r["metric"] in ("aod", "tau")]
     header, rows = _overlap_curve_rows(aod)
     out.table("figure2", f"Figure 2: average AOD among k classes ({dataset})",
-              header, rows, _settings_note(settings, overrides))
+              header, rows, _settings_note(settings, overrides, dataset, scale))
     out.csv("figure2", aod)
     out.figure("figure2", plot_overlap, aod,
                f"{dataset}: average AOD among k classes")
@@ -414,7 +441,7 @@ def _figure1(out, dataset, args, settings, overrides, run_kwargs):
                 f"{50 if part == 'a' else 1000}); HSPM per epoch from the "
                 "training minibatches (history_), test HSPM after the last "
                 "epoch.")
-        note += _overrides_note(overrides)
+        note += _overrides_note(overrides, dataset, args.scale)
         label = ("-".join(str(w) for w in settings["hidden_layer_sizes"])
                  if part == "a" else None)
         header, rows = _profile_rows(summary, label)
@@ -463,7 +490,7 @@ def _demo(args, argv):
     settings = get_settings("digits", "quick", overrides)
     out = _Output(args.out or ".", args, argv)
     print(f"Demo: DBN, DpRBM and Dsigm on scikit-learn's digits. "
-          f"{_settings_note(settings, overrides)}")
+          f"{_settings_note(settings, overrides, 'digits', 'quick')}")
     tic = time.perf_counter()
     records, report = run_comparison("digits", settings=overrides,
                                      **_run_kwargs(args))
@@ -524,7 +551,8 @@ def _reproduce(args, argv):
                 comparison[dataset] = summary
                 reports.append(report)
             if experiment == "figure2":
-                _figure2(out, dataset, comparison[dataset], settings, overrides)
+                _figure2(out, dataset, args.scale, comparison[dataset], settings,
+                         overrides)
         else:
             reports += _figure1(out, dataset, args, settings, overrides,
                                 run_kwargs)

@@ -108,11 +108,37 @@ def test_learning_rate_overrides_reach_the_settings():
 def test_notes_tell_reduced_runs_from_other_overrides():
     from sklearn_sparsity._cli import _overrides_note
 
-    assert _overrides_note({}) == ""
-    assert _overrides_note({"max_train": 300, "scaler": "quantile"}).startswith(
+    assert _overrides_note({}, "birdsong", "paper") == ""
+    assert _overrides_note({"max_train": 300, "scaler": "quantile"}, "birdsong",
+                           "paper").startswith(
         " **Reduced run**: max_train=300, scaler=quantile")
-    assert _overrides_note({"pretrain_learning_rate": 1.0}) == (
+    assert _overrides_note({"pretrain_learning_rate": 1.0}, "birdsong",
+                           "paper") == (
         " **Settings overridden**: pretrain_learning_rate=1.0.")
+    # Only the networks whose rate changes are listed.
+    assert _overrides_note({"learning_rate": {"Dsigm": 0.1, "DBN": 0.1}},
+                           "birdsong", "paper") == (
+        " **Settings overridden**: learning_rate={'Dsigm': 0.1}.")
+    # More epochs, or a grid holding all of the scale's widths, is not reduced.
+    assert _overrides_note({"profile_epochs": 2000}, "mnist", "paper") == (
+        " **Settings overridden**: profile_epochs=2000.")
+    assert _overrides_note({"depth_sizes": (500, 1000, 2000)}, "mnist",
+                           "paper").startswith(" **Settings overridden**")
+    assert _overrides_note({"depth_sizes": (500,)}, "mnist", "paper") == (
+        " **Reduced run**: depth_sizes=(500,).")
+    assert _overrides_note({"hidden_layer_sizes": (500, 500)}, "mnist",
+                           "paper").startswith(" **Reduced run**")
+
+
+def test_notes_do_not_list_overrides_equal_to_the_scale():
+    from sklearn_sparsity._cli import _overrides_note
+
+    paper = {"profile_epochs": 1000,
+             "width_sizes": (500, 1000, 2000, 3000, 4000, 5000),
+             "depth_sizes": (500, 1000), "learning_rate": {"Dsigm": 1.0}}
+    assert _overrides_note(paper, "mnist", "paper") == ""
+    assert _overrides_note(dict(paper, profile_epochs=100), "mnist",
+                           "paper") == " **Reduced run**: profile_epochs=100."
 
 
 def test_missing_data_is_a_usage_error(tmp_path, capsys):
