@@ -283,14 +283,59 @@ def _profile_rows(summary, stack_label=None):
     return header, rows
 
 
+def _git_commit(root=None):
+    """Commit of the source tree this package runs from, or None.
+
+    ``"<sha>+dirty"`` when tracked files differ from it; None for an
+    installed (non-editable) package or without git. ``root`` defaults to
+    the folder above the package.
+    """
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
+    if not (root / ".git").exists():
+        return None
+    try:
+        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, timeout=10,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain",
+             "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sha + ("+dirty" if dirty.strip() else "")
+
+
+def _provenance():
+    """What produced a result: versions, source commit, kernels, time."""
+    import datetime
+
+    import numpy as np
+    import sklearn
+
+    from . import __version__, _kernels
+
+    return {
+        "python": platform.python_version(),
+        "sklearn_sparsity": __version__,
+        "git_commit": _git_commit(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numba_kernels": bool(_kernels.NUMBA_ENABLED),
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+    }
+
+
 class _Output:
     def __init__(self, out, args, argv):
         self.dir = Path(out)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.args = args
         self.command = "python -m sklearn_sparsity " + " ".join(argv)
-        self.info = {"command": self.command, "python": platform.python_version(),
-                     "experiments": {}}
+        self.info = {"command": self.command, **_provenance(), "experiments": {}}
 
     def table(self, name, title, header, rows, note=""):
         from .experiments._records import markdown_table, text_table

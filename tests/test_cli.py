@@ -1,11 +1,14 @@
 """The command line ``python -m sklearn_sparsity``."""
 
 import json
+import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+import sklearn_sparsity
 from sklearn_sparsity._cli import build_parser, main
 
 TINY = ["--hidden", "16-16", "--pretrain-epochs", "1", "--finetune-epochs", "1"]
@@ -71,6 +74,31 @@ def test_reproduce_figure1_digits(tmp_path, capsys):
     for part in "abc":
         assert (tmp_path / f"figure1{part}.csv").stat().st_size > 0
         assert (tmp_path / f"figure1{part}.md").exists()
+    info = json.loads((tmp_path / "run_info_figure1.json").read_text())
+    assert info["sklearn_sparsity"] == sklearn_sparsity.__version__
+    assert info["numpy"] == np.__version__
+    assert info["command"].startswith("python -m sklearn_sparsity reproduce")
+    assert set(info["experiments"]) == {"figure1a", "figure1b", "figure1c"}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_commit_of_the_source_tree(tmp_path):
+    from sklearn_sparsity._cli import _git_commit
+
+    assert _git_commit(tmp_path) is None  # not a checkout
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c",
+           "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "f.txt").write_text("a")
+    subprocess.run([*git, "add", "f.txt"], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert _git_commit(tmp_path) == sha
+    (tmp_path / "untracked.txt").write_text("b")
+    assert _git_commit(tmp_path) == sha
+    (tmp_path / "f.txt").write_text("changed")
+    assert _git_commit(tmp_path) == sha + "+dirty"
 
 
 @pytest.mark.parametrize("argv, message", [
