@@ -283,25 +283,26 @@ def _profile_rows(summary, stack_label=None):
     return header, rows
 
 
-def _git_commit(root=None):
+def _git_commit(package_dir=None):
     """Commit of the source tree this package runs from, or None.
 
-    ``"<sha>+dirty"`` when tracked files differ from it; None for an
-    installed (non-editable) package or without git. ``root`` defaults to
-    the folder above the package.
+    ``"<sha>+dirty"`` when tracked files of the package differ from it (other
+    files, such as result folders being written, do not count); None for an
+    installed (non-editable) package or without git. ``package_dir``
+    defaults to this package's folder; its parent must be the checkout.
     """
     import subprocess
 
-    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
-    if not (root / ".git").exists():
+    package_dir = (Path(__file__).resolve().parent if package_dir is None
+                   else Path(package_dir))
+    if not (package_dir.parent / ".git").exists():
         return None
+    git = ["git", "-C", str(package_dir)]
     try:
-        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, timeout=10,
-                             check=True).stdout.strip()
+        sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain",
-             "--untracked-files=no"],
+            [*git, "status", "--porcelain", "--untracked-files=no", "--", "."],
             capture_output=True, text=True, timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return None

@@ -85,20 +85,25 @@ def test_reproduce_figure1_digits(tmp_path, capsys):
 def test_git_commit_of_the_source_tree(tmp_path):
     from sklearn_sparsity._cli import _git_commit
 
-    assert _git_commit(tmp_path) is None  # not a checkout
+    package = tmp_path / "pkg"
+    package.mkdir()
+    assert _git_commit(package) is None  # not a checkout
     git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c",
            "user.email=t@t"]
     subprocess.run([*git, "init", "-q"], check=True)
-    (tmp_path / "f.txt").write_text("a")
-    subprocess.run([*git, "add", "f.txt"], check=True)
+    (package / "code.py").write_text("a")
+    (tmp_path / "result.md").write_text("a")
+    subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "c"], check=True)
     sha = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True,
                          text=True, check=True).stdout.strip()
-    assert _git_commit(tmp_path) == sha
-    (tmp_path / "untracked.txt").write_text("b")
-    assert _git_commit(tmp_path) == sha
-    (tmp_path / "f.txt").write_text("changed")
-    assert _git_commit(tmp_path) == sha + "+dirty"
+    assert _git_commit(package) == sha
+    # Untracked files and changed files outside the package do not count.
+    (package / "untracked.py").write_text("b")
+    (tmp_path / "result.md").write_text("new results")
+    assert _git_commit(package) == sha
+    (package / "code.py").write_text("changed")
+    assert _git_commit(package) == sha + "+dirty"
 
 
 @pytest.mark.parametrize("argv, message", [
