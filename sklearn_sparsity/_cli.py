@@ -100,6 +100,10 @@ def _add_common(p):
                    help="joblib cache of pretrained layers and finished runs")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="output folder")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="also print every training epoch, each line prefixed "
+                        "with its run's name (layers and runs loaded from "
+                        "the cache print no epochs)")
     g = p.add_argument_group(
         "overrides", "replace the scale's settings (results are then labelled "
         "with the overrides; meant for reduced runs and tests)")
@@ -522,7 +526,8 @@ def _run_kwargs(args):
     return {"scale": getattr(args, "scale", "quick"),
             "data_home": getattr(args, "data_home", None),
             "n_seeds": args.n_seeds, "n_jobs": args.n_jobs,
-            "backend": args.backend, "cache_dir": args.cache_dir, "verbose": 1,
+            "backend": args.backend, "cache_dir": args.cache_dir,
+            "verbose": 1 + args.verbose,
             "file": sys.stdout}
 
 

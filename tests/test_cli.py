@@ -66,6 +66,16 @@ def test_reproduce_figure2_digits(tmp_path, capsys):
     assert (tmp_path / "figure2.png").exists()
 
 
+def test_verbose_prints_epochs_with_the_run_name(tmp_path, capsys):
+    argv = ["reproduce", "figure1", "--dataset", "digits", "--out", str(tmp_path),
+            "--profile-epochs", "2", "--widths", "8", "--depth-widths", "8",
+            "-v", *TINY]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "  digits width 8 x2 seed=0 | [StackedRBM] layer 0, epoch 2/2" in out
+    assert "  digits depth 8-8-8-8-8 x2 seed=0 | [StackedRBM] layer 4, epoch" in out
+
+
 def test_reproduce_figure1_digits(tmp_path, capsys):
     argv = ["reproduce", "figure1", "--dataset", "digits", "--out", str(tmp_path),
             "--profile-epochs", "1", "--widths", "8-16", "--depth-widths", "8",

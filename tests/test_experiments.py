@@ -58,6 +58,27 @@ def test_runner_parallel_backends(backend):
     assert set(report.durations) == {t.name for t in tasks}
 
 
+def _chatty(lines):
+    for line in lines:
+        print(line)
+    sys.stdout.write("partial ")
+    sys.stdout.write("line\n")
+    return len(lines)
+
+
+def test_runner_prefixes_what_tasks_print_when_verbose(capsys):
+    tasks = [Task("first", _chatty, {"lines": ["a", "b"]}),
+             Task("second", _chatty, {"lines": []})]
+    report = run_tasks(tasks, verbose=2, file=io.StringIO())
+    assert report.results == {"first": 2, "second": 0}
+    assert capsys.readouterr().out.splitlines() == [
+        "  first | a", "  first | b", "  first | partial line",
+        "  second | partial line"]
+    run_tasks(tasks, verbose=1, file=io.StringIO())
+    assert capsys.readouterr().out.splitlines() == [
+        "a", "b", "partial line", "partial line"]
+
+
 def test_runner_rejects_duplicate_names():
     with pytest.raises(ValueError, match="unique"):
         run_tasks([Task("a", _square, {"x": 1})] * 2)
@@ -164,6 +185,29 @@ def test_cache_reuses_finished_runs(tmp_path):
                                     cache_dir=str(tmp_path), file=out)
     assert first == second
     assert max(report.durations.values()) < 2.0
+
+
+def test_fit_verbose_prints_epochs_and_is_not_part_of_the_cache_key(tmp_path,
+                                                                    capsys):
+    quiet, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              verbose=1, file=io.StringIO())
+    assert "[StackedRBM]" not in capsys.readouterr().out
+    # Same runs with epoch lines asked for: loaded from the cache, so no
+    # training and no epoch lines.
+    cached, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                               verbose=2, file=io.StringIO())
+    assert cached == quiet
+    assert "[PretrainedMLP]" not in capsys.readouterr().out
+    fresh, _ = run_comparison("digits", settings=TINY, verbose=2,
+                              file=io.StringIO())
+    out = capsys.readouterr().out
+
+    def values(records):
+        return [r for r in records if r["metric"] != "fit_time_s"]
+
+    assert values(fresh) == values(quiet)
+    assert "  digits DBN+DpRBM seed=0 | [StackedRBM] layer 0, epoch 1/1" in out
+    assert "  digits Dsigm seed=0 | [PretrainedMLP] epoch 2/2" in out
 
 
 def test_overlap_vs_classes_curves():

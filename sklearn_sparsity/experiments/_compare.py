@@ -28,7 +28,7 @@ from ._settings import get_settings
 MODELS = ("DBN", "DpRBM", "Dsigm")
 
 
-def _stack(settings, seed, memory):
+def _stack(settings, seed, memory, verbose=0):
     """The RBM stack of the comparison (identical settings in Figure 1(a))."""
     return StackedRBMTransformer(
         settings["hidden_layer_sizes"],
@@ -36,11 +36,11 @@ def _stack(settings, seed, memory):
         learning_rate=settings["pretrain_learning_rate"],
         batch_size=settings["batch_size"], momentum=settings["momentum"],
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        memory=memory, random_state=seed,
+        memory=memory, random_state=seed, verbose=verbose,
     )
 
 
-def _classifier(model, settings, seed):
+def _classifier(model, settings, seed, verbose=0):
     return PretrainedMLPClassifier(
         settings["hidden_layer_sizes"],
         pretrain=model != "Dsigm", finetune=model != "DpRBM",
@@ -48,7 +48,7 @@ def _classifier(model, settings, seed):
         learning_rate=settings["learning_rate"][model],
         batch_size=settings["batch_size"], momentum=settings["momentum"],
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        tol=None, random_state=seed,
+        tol=None, random_state=seed, verbose=verbose,
     )
 
 
@@ -124,16 +124,22 @@ def _data_records(dataset, X_test, y_test, settings):
 
 
 def _comparison_task(kind, dataset, settings, seed, data_home=None,
-                     cache_dir=None):
-    """One task of the comparison; returns its records (cached on disk)."""
+                     cache_dir=None, verbose=0):
+    """One task of the comparison; returns its records (cached on disk).
+
+    ``verbose`` is passed to the estimators (per-epoch lines); it is not part
+    of the cache key.
+    """
     memory = Memory(cache_dir, verbose=0)
-    return memory.cache(_comparison_task_uncached, ignore=["cache_dir"])(
-        kind, dataset, settings, seed, data_home=data_home, cache_dir=cache_dir
+    return memory.cache(_comparison_task_uncached,
+                        ignore=["cache_dir", "verbose"])(
+        kind, dataset, settings, seed, data_home=data_home, cache_dir=cache_dir,
+        verbose=verbose,
     )
 
 
 def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
-                              cache_dir=None):
+                              cache_dir=None, verbose=0):
     X, y, X_test, y_test, _ = load_experiment_data(dataset, settings, data_home)
     base = {"dataset": dataset}
     out = []
@@ -141,7 +147,8 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
         return _data_records(dataset, X_test, y_test, settings)
     if kind == "pretrained":
         tic = time.perf_counter()
-        stack = _stack(settings, seed, Memory(cache_dir, verbose=0)).fit(X)
+        stack = _stack(settings, seed, Memory(cache_dir, verbose=0),
+                       verbose).fit(X)
         out.append({**base, "model": "RBM stack", "seed": seed, "layer": None,
                     "metric": "fit_time_s", "k": None,
                     "value": time.perf_counter() - tic})
@@ -150,7 +157,8 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
         stack, models = None, ("Dsigm",)
     for model in models:
         tic = time.perf_counter()
-        clf = _classifier(model, settings, seed)._fit(X, y, pretrainer=stack)
+        clf = _classifier(model, settings, seed, verbose)._fit(
+            X, y, pretrainer=stack)
         seconds = time.perf_counter() - tic
         out += _evaluate(model, clf, X_test, y_test, settings, seed, base)
         out.append({**base, "model": model, "seed": seed, "layer": None,
@@ -158,10 +166,11 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
     return out
 
 
-def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None):
+def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
+                     fit_verbose=0):
     """The tasks of the comparison: the data, then two per seed."""
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
-              "cache_dir": cache_dir}
+              "cache_dir": cache_dir, "verbose": fit_verbose}
     tasks = [Task(f"{dataset} data", _comparison_task,
                   {"kind": "data", "seed": 0, **common})]
     for seed in range(n_seeds):
@@ -188,7 +197,8 @@ def run_comparison(dataset="digits", *, scale="quick", settings=None,
         Including the errors of the tasks that failed.
     """
     settings = get_settings(dataset, scale, settings)
-    tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir)
+    tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir,
+                             fit_verbose=max(0, verbose - 1))
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     records = [rec for value in report.results.values() for rec in value]
@@ -245,7 +255,9 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
         joblib cache: the RBM layers and every finished run are stored there,
         so a re-run, Figure 2 or Figure 1(a) reuse them.
     verbose : int, default=0
-        Print one progress line per finished run.
+        ``1``: print one progress line per finished run. ``2``: also the
+        estimators' per-epoch lines, each prefixed with its run's name (runs
+        loaded from the cache print none).
     return_runs : bool, default=False
         Also return the per-seed values.
 

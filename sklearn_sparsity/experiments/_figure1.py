@@ -22,7 +22,7 @@ from ._settings import get_settings
 
 
 def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
-                  data_home=None, cache_dir=None):
+                  data_home=None, cache_dir=None, verbose=0):
     """Fit one stack; records of its per-epoch history and test HSPM."""
     X, _, X_test, _, _ = load_experiment_data(dataset, settings, data_home)
     tic = time.perf_counter()
@@ -30,7 +30,7 @@ def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
         sizes, n_epochs=n_epochs, learning_rate=settings["pretrain_learning_rate"],
         batch_size=settings["batch_size"], momentum=settings["momentum"],
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        memory=Memory(cache_dir, verbose=0), random_state=seed,
+        memory=Memory(cache_dir, verbose=0), random_state=seed, verbose=verbose,
     ).fit(X)
     seconds = time.perf_counter() - tic
     base = {"experiment": experiment, "dataset": dataset, "width": sizes[0],
@@ -53,7 +53,7 @@ def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
 
 
 def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
-                  cache_dir=None):
+                  cache_dir=None, fit_verbose=0):
     """Tasks of Figure 1(a) ("epochs"), 1(b) ("width") or 1(c) ("depth")."""
     if experiment == "epochs":
         configs = [(settings["hidden_layer_sizes"], settings["pretrain_epochs"])]
@@ -74,6 +74,7 @@ def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
                 "dataset": dataset, "settings": settings, "sizes": tuple(sizes),
                 "n_epochs": n_epochs, "seed": seed, "experiment": experiment,
                 "data_home": data_home, "cache_dir": cache_dir,
+                "verbose": fit_verbose,
             }))
     return tasks
 
@@ -84,7 +85,7 @@ def run_profile(experiment, dataset="digits", *, scale="quick", settings=None,
     """Records and run report of one Figure 1 experiment (no pandas needed)."""
     settings = get_settings(dataset, scale, settings)
     tasks = profile_tasks(experiment, dataset, settings, n_seeds, data_home,
-                          cache_dir)
+                          cache_dir, fit_verbose=max(0, verbose - 1))
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     return [r for v in report.results.values() for r in v], report
@@ -119,7 +120,9 @@ _PARAMS_DOC = """
     cache_dir : str or None, default=None
         joblib cache of the RBM layers.
     verbose : int, default=0
-        Print one progress line per finished run.
+        ``1``: print one progress line per finished run. ``2``: also one line
+        per epoch of every RBM layer, prefixed with its run's name (layers
+        loaded from the cache print none).
     return_runs : bool, default=False
         Also return the per-seed values.
 

@@ -46,7 +46,8 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
     cache_dir : str or None, default=None
         joblib cache shared with :func:`compare_pretraining`.
     verbose : int, default=0
-        Print one progress line per finished run.
+        ``1``: print one progress line per finished run. ``2``: also the
+        estimators' per-epoch lines, each prefixed with its run's name.
     return_runs : bool, default=False
         Also return the per-seed values.
 

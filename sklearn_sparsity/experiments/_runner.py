@@ -9,9 +9,11 @@ time and an estimate of the remaining time, and never loses finished results
 because another task failed: failures are returned with their error message.
 """
 
+import io
 import sys
 import time
 import traceback
+from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed, parallel_config
@@ -91,11 +93,41 @@ def _format_seconds(seconds):
     return f"{secs}s"
 
 
-def _call(task, n_threads):
-    """Run one task in a worker; never raise (the error is returned)."""
+class _LinePrefixer(io.TextIOBase):
+    """Text stream writing ``prefix`` before every line it passes on."""
+
+    def __init__(self, stream, prefix):
+        self.stream = stream
+        self.prefix = prefix
+        self._at_line_start = True
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        for piece in text.splitlines(keepends=True):
+            if self._at_line_start:
+                self.stream.write(self.prefix)
+            self.stream.write(piece)
+            self._at_line_start = piece.endswith(("\n", "\r"))
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
+
+
+def _call(task, n_threads, prefix=None):
+    """Run one task in a worker; never raise (the error is returned).
+
+    With a ``prefix``, every line the task prints (e.g. the per-epoch lines
+    of a verbose estimator) starts with it, so that the lines of parallel
+    runs can be told apart.
+    """
     tic = time.perf_counter()
+    output = (redirect_stdout(_LinePrefixer(sys.stdout, prefix))
+              if prefix is not None else nullcontext())
     try:
-        with threadpool_limits(limits=n_threads):
+        with threadpool_limits(limits=n_threads), output:
             value = task.func(**task.kwargs)
     except Exception as exc:  # noqa: BLE001 - reported, not swallowed
         message = f"{type(exc).__name__}: {exc}"
@@ -123,8 +155,11 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
         BLAS/OpenMP threads of each task. None: unlimited with ``n_jobs=1``,
         else 1, so that parallel workers do not oversubscribe the cores.
     verbose : int, default=1
-        Print one line per finished task (to ``file``), with the elapsed time
-        and an estimate of the remaining time.
+        ``1``: print one line per finished task (to ``file``), with the elapsed
+        time and an estimate of the remaining time. ``2`` or more: also the
+        traceback of a failed task, and every line a task prints goes to
+        ``sys.stdout`` prefixed with the task's name (except with the
+        ``"threading"`` backend, whose threads share one ``sys.stdout``).
     file : file-like, default=None
         Where progress goes; ``sys.stderr`` when None.
     label : str, default=""
@@ -156,6 +191,10 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
     start = time.perf_counter()
     results, errors, durations = {}, {}, {}
     n_total = len(tasks)
+    label_lines = verbose > 1 and backend != "threading"
+
+    def prefix(task):
+        return f"{label}  {task.name} | " if label_lines else None
 
     def record(outcome):
         name, ok, value, seconds = outcome
@@ -180,9 +219,10 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
 
     if n_jobs == 1 and backend in (None, "sequential"):
         for task in tasks:
-            record(_call(task, threads_per_job))
+            record(_call(task, threads_per_job, prefix(task)))
     else:
-        jobs = (delayed(_call)(task, threads_per_job) for task in tasks)
+        jobs = (delayed(_call)(task, threads_per_job, prefix(task))
+                for task in tasks)
         # backend=None: joblib's default (or the caller's parallel_config).
         config = {"n_jobs": n_jobs}
         if backend is not None:
@@ -197,7 +237,8 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
                     raise
                 # Backends that cannot yield results as they come (e.g.
                 # "multiprocessing"): progress is printed at the end.
-                jobs = (delayed(_call)(task, threads_per_job) for task in tasks)
+                jobs = (delayed(_call)(task, threads_per_job, prefix(task))
+                        for task in tasks)
                 for outcome in Parallel(return_as="list")(jobs):
                     record(outcome)
     ordered = {name: results[name] for name in names if name in results}
