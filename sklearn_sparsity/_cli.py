@@ -397,12 +397,13 @@ def _reduces(key, value, default):
     return False
 
 
-def _overrides_note(overrides, dataset, scale):
+def _overrides_note(overrides, dataset, scale, ignore=()):
     """``**Reduced run**: ...``, ``**Settings overridden**: ...`` or ``""``.
 
     Only overrides that change the scale's settings are listed: passing the
     paper's own values (say ``--profile-epochs 1000`` at paper scale) leaves
-    a paper-scale run.
+    a paper-scale run. Settings in ``ignore`` (those the result does not
+    depend on) are left out.
     """
     from .experiments._settings import get_settings
 
@@ -410,6 +411,8 @@ def _overrides_note(overrides, dataset, scale):
     settings = get_settings(dataset, scale, overrides)
     changed = {}
     for key in overrides:
+        if key in ignore:
+            continue
         value, default = settings[key], defaults[key]
         if isinstance(value, dict):
             value = {k: v for k, v in value.items() if default.get(k) != v}
@@ -473,6 +476,19 @@ def _figure2(out, dataset, scale, summary, settings, overrides):
                f"{dataset}: average AOD among k classes")
 
 
+# Settings each part of Figure 1 does not use (fine-tuning, the AOD, and the
+# other parts' grids), left out of its note.
+_FIGURE1_UNUSED = {
+    "a": ("finetune_epochs", "learning_rate", "tau_rows", "ks", "profile_epochs",
+          "width_sizes", "depth_sizes", "depth_layers"),
+    "b": ("finetune_epochs", "learning_rate", "tau_rows", "ks",
+          "hidden_layer_sizes", "pretrain_epochs", "depth_sizes",
+          "depth_layers"),
+    "c": ("finetune_epochs", "learning_rate", "tau_rows", "ks",
+          "hidden_layer_sizes", "pretrain_epochs", "width_sizes"),
+}
+
+
 def _figure1(out, dataset, args, settings, overrides, run_kwargs):
     from .experiments._figure1 import run_profile
     from .experiments._plots import plot_profile, plot_width
@@ -491,7 +507,8 @@ def _figure1(out, dataset, args, settings, overrides, run_kwargs):
                 f"{50 if part == 'a' else 1000}); HSPM per epoch from the "
                 "training minibatches (history_), test HSPM after the last "
                 "epoch.")
-        note += _overrides_note(overrides, dataset, args.scale)
+        note += _overrides_note(overrides, dataset, args.scale,
+                                ignore=_FIGURE1_UNUSED[part])
         label = ("-".join(str(w) for w in settings["hidden_layer_sizes"])
                  if part == "a" else None)
         header, rows = _profile_rows(summary, label)

@@ -84,6 +84,12 @@ def test_reproduce_figure1_digits(tmp_path, capsys):
     for part in "abc":
         assert (tmp_path / f"figure1{part}.csv").stat().st_size > 0
         assert (tmp_path / f"figure1{part}.md").exists()
+    # Each part's note names only the overrides that part depends on.
+    notes = {part: (tmp_path / f"figure1{part}.md").read_text().split(
+        "**Reduced run**: ")[1].splitlines()[0] for part in "abc"}
+    assert notes["a"] == "hidden_layer_sizes=(16, 16), pretrain_epochs=1."
+    assert notes["b"] == "profile_epochs=1, width_sizes=(8, 16)."
+    assert notes["c"] == "profile_epochs=1, depth_sizes=(8,)."
     info = json.loads((tmp_path / "run_info_figure1.json").read_text())
     assert info["sklearn_sparsity"] == sklearn_sparsity.__version__
     assert info["numpy"] == np.__version__
