@@ -233,6 +233,22 @@ def test_figure1_experiments_digits():
     assert sorted(depth[depth.metric == "hspm_test"].layer) == [1, 2, 3, 4, 5]
 
 
+def test_figure1_fit_time_is_the_training_time_also_from_the_cache(tmp_path):
+    from sklearn_sparsity.experiments._figure1 import run_profile
+
+    settings = {"width_sizes": (8,), "profile_epochs": 3}
+
+    def fit_time():
+        records, _ = run_profile("width", "digits", settings=settings,
+                                 cache_dir=str(tmp_path), verbose=0)
+        (value,) = [r["value"] for r in records if r["metric"] == "fit_time_s"]
+        return value
+
+    trained = fit_time()
+    assert trained > 0
+    assert fit_time() == trained  # loaded from the cache, same record
+
+
 def test_failed_runs_warn_and_keep_the_rest(monkeypatch):
     from sklearn_sparsity.experiments import _compare
 
