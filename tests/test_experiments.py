@@ -249,6 +249,21 @@ def test_figure1_fit_time_is_the_training_time_also_from_the_cache(tmp_path):
     assert fit_time() == trained  # loaded from the cache, same record
 
 
+def test_stack_fit_time_is_its_training_time_also_from_the_layer_cache(tmp_path):
+    def stack_time(finetune_epochs):
+        # Another fine-tuning length: a new comparison task, the same layers.
+        records, _ = run_comparison(
+            "digits", settings={**TINY, "finetune_epochs": finetune_epochs},
+            cache_dir=str(tmp_path), verbose=0)
+        (value,) = [r["value"] for r in records
+                    if r["model"] == "RBM stack" and r["metric"] == "fit_time_s"]
+        return value
+
+    trained = stack_time(1)
+    assert trained > 0
+    assert stack_time(2) == trained
+
+
 def test_failed_runs_warn_and_keep_the_rest(monkeypatch):
     from sklearn_sparsity.experiments import _compare
 

@@ -12,7 +12,7 @@ from joblib import Memory
 
 from .._stacked_rbm import StackedRBMTransformer
 from ..metrics import mean_hoyer_sparseness
-from ._compare import _warn_failures
+from ._compare import _warn_failures, stack_training_seconds
 from ._data import load_experiment_data
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
@@ -29,10 +29,7 @@ def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
         memory=Memory(cache_dir, verbose=0), random_state=seed, verbose=verbose,
     ).fit(X)
-    # Training time from the history, recorded when each layer was trained:
-    # the same for layers loaded from the cache (whose loading takes
-    # seconds).
-    seconds = float(sum(hist["time"].sum() for hist in stack.history_))
+    seconds = stack_training_seconds(stack)
     base = {"experiment": experiment, "dataset": dataset, "width": sizes[0],
             "n_layers": len(sizes), "seed": seed}
     out = []
