@@ -1,6 +1,7 @@
 """The experiments of the paper: runner, records, figures and the paper's claims."""
 
 import io
+import subprocess
 import sys
 
 import numpy as np
@@ -262,6 +263,52 @@ def test_stack_fit_time_is_its_training_time_also_from_the_layer_cache(tmp_path)
     trained = stack_time(1)
     assert trained > 0
     assert stack_time(2) == trained
+
+
+def test_prepare_cache_records_the_code_before_workers_start(tmp_path):
+    # In new processes, like the workers: joblib remembers in memory which
+    # functions this process has checked already, whatever the folder.
+    code = (
+        "import sys\n"
+        "from sklearn_sparsity.experiments import get_settings\n"
+        "from sklearn_sparsity.experiments._compare import (comparison_tasks,"
+        " prepare_cache)\n"
+        f"settings = get_settings('digits', 'quick', {TINY!r})\n"
+        "tasks = comparison_tasks('digits', settings, 1, cache_dir=sys.argv[1])\n"
+        "prepare_cache(sys.argv[1], tasks)\n"
+    )
+
+    def prepare():
+        subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+
+    prepare()
+    codes = {p.parent.name: p for p in tmp_path.rglob("func_code.py")}
+    assert set(codes) == {"fit_rbm_layer", "_comparison_task_uncached"}
+    # Code of an older version, with one result: replaced and cleared, as
+    # joblib would do on the first call (in every worker at once).
+    stale = codes["_comparison_task_uncached"]
+    stale.write_text("# first line: 1\ndef old():\n    pass\n")
+    (stale.parent / "0123abcd").mkdir()
+    prepare()
+    assert "def _comparison_task_uncached" in stale.read_text()
+    assert not (stale.parent / "0123abcd").exists()
+
+
+def test_experiments_prepare_the_cache_before_running(tmp_path, monkeypatch):
+    from sklearn_sparsity.experiments import _compare, _figure1
+
+    calls = []
+
+    def spy(cache_dir, tasks=()):
+        calls.append((cache_dir, len(tasks)))
+
+    monkeypatch.setattr(_compare, "prepare_cache", spy)
+    monkeypatch.setattr(_figure1, "prepare_cache", spy)
+    run_comparison("digits", settings=TINY, cache_dir=str(tmp_path), verbose=0)
+    _figure1.run_profile("width", "digits", settings={"width_sizes": (8,),
+                                                      "profile_epochs": 1},
+                         cache_dir=str(tmp_path), verbose=0)
+    assert calls == [(str(tmp_path), 3), (str(tmp_path), 0)]
 
 
 def test_failed_runs_warn_and_keep_the_rest(monkeypatch):

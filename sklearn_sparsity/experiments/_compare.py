@@ -17,6 +17,7 @@ from joblib import Memory
 from scipy.special import expit
 
 from .._pretrained_mlp import PretrainedMLPClassifier
+from .._rbm import fit_rbm_layer
 from .._stacked_rbm import StackedRBMTransformer
 from ..metrics import average_activation_overlap, mean_hoyer_sparseness
 from ..metrics._threshold import _select_threshold
@@ -132,6 +133,38 @@ def _data_records(dataset, X_test, y_test, settings):
     return out + overlap
 
 
+def _cached_layer_fit(cache_dir):
+    """``fit_rbm_layer`` cached in ``cache_dir``, as the stacks cache it."""
+    return Memory(cache_dir, verbose=0).cache(fit_rbm_layer, ignore=["verbose"])
+
+
+def _cached_task(cache_dir):
+    return Memory(cache_dir, verbose=0).cache(_comparison_task_uncached,
+                                              ignore=["cache_dir", "verbose"])
+
+
+def prepare_cache(cache_dir, tasks=()):
+    """Record the current code of the cached functions before workers start.
+
+    joblib finds out that a cached function's code has changed on its first
+    call, then clears its old results and writes the new code. Parallel
+    workers doing that at the same time race on those files (one of them
+    fails with ``FileNotFoundError``), so this is done once, here, in the
+    parent process. ``tasks`` are comparison tasks (their first one is
+    checked); the RBM layer function is always checked. (joblib checks a
+    function once per process, whatever the folder: a process that already
+    used another cache folder leaves this one to its workers.)
+    """
+    if cache_dir is None:
+        return
+    layer = np.zeros((1, 1))
+    _cached_layer_fit(cache_dir).check_call_in_cache(
+        layer, 1, n_epochs=1, learning_rate=0.1, batch_size=1, momentum=0.5,
+        weight_decay=0.0, cd_steps=1, init_std=0.01, shuffle=False, seed=0)
+    if tasks:
+        _cached_task(cache_dir).check_call_in_cache(**tasks[0].kwargs)
+
+
 def _comparison_task(kind, dataset, settings, seed, data_home=None,
                      cache_dir=None, verbose=0):
     """One task of the comparison; returns its records (cached on disk).
@@ -139,9 +172,7 @@ def _comparison_task(kind, dataset, settings, seed, data_home=None,
     ``verbose`` is passed to the estimators (per-epoch lines); it is not part
     of the cache key.
     """
-    memory = Memory(cache_dir, verbose=0)
-    return memory.cache(_comparison_task_uncached,
-                        ignore=["cache_dir", "verbose"])(
+    return _cached_task(cache_dir)(
         kind, dataset, settings, seed, data_home=data_home, cache_dir=cache_dir,
         verbose=verbose,
     )
@@ -207,6 +238,7 @@ def run_comparison(dataset="digits", *, scale="quick", settings=None,
     settings = get_settings(dataset, scale, settings)
     tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir,
                              fit_verbose=max(0, verbose - 1))
+    prepare_cache(cache_dir, tasks)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     records = [rec for value in report.results.values() for rec in value]

@@ -12,7 +12,7 @@ from joblib import Memory
 
 from .._stacked_rbm import StackedRBMTransformer
 from ..metrics import mean_hoyer_sparseness
-from ._compare import _warn_failures, stack_training_seconds
+from ._compare import _warn_failures, prepare_cache, stack_training_seconds
 from ._data import load_experiment_data
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
@@ -83,6 +83,7 @@ def run_profile(experiment, dataset="digits", *, scale="quick", settings=None,
     settings = get_settings(dataset, scale, settings)
     tasks = profile_tasks(experiment, dataset, settings, n_seeds, data_home,
                           cache_dir, fit_verbose=max(0, verbose - 1))
+    prepare_cache(cache_dir)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     return [r for v in report.results.values() for r in v], report
