@@ -25,6 +25,16 @@ from ._validation import (
 )
 
 
+def _cached_fit_layer(memory):
+    """``fit_rbm_layer`` cached in ``memory`` (``verbose`` not in the key).
+
+    The one place that says how the stack caches its layers; the
+    experiments use it too, to check the cached code before their workers
+    start.
+    """
+    return check_memory(memory).cache(fit_rbm_layer, ignore=["verbose"])
+
+
 def _layer_seeds(random_state, n_layers):
     """One independent seed per layer, drawn once from ``random_state``.
 
@@ -250,8 +260,7 @@ class StackedRBMTransformer(
         sizes, epochs, rates, momentum = settings
         n_layers = len(sizes) if max_layers is None else max_layers
         seeds = _layer_seeds(self.random_state, n_layers)
-        memory = check_memory(self.memory)
-        fit_layer = memory.cache(fit_rbm_layer, ignore=["verbose"])
+        fit_layer = _cached_fit_layer(self.memory)
 
         coefs, hidden_b, visible_b, history = [], [], [], []
         layer_input = X

@@ -17,8 +17,7 @@ from joblib import Memory
 from scipy.special import expit
 
 from .._pretrained_mlp import PretrainedMLPClassifier
-from .._rbm import fit_rbm_layer
-from .._stacked_rbm import StackedRBMTransformer
+from .._stacked_rbm import StackedRBMTransformer, _cached_fit_layer
 from ..metrics import average_activation_overlap, mean_hoyer_sparseness
 from ..metrics._threshold import _select_threshold
 from ._data import load_experiment_data
@@ -133,11 +132,6 @@ def _data_records(dataset, X_test, y_test, settings):
     return out + overlap
 
 
-def _cached_layer_fit(cache_dir):
-    """``fit_rbm_layer`` cached in ``cache_dir``, as the stacks cache it."""
-    return Memory(cache_dir, verbose=0).cache(fit_rbm_layer, ignore=["verbose"])
-
-
 def _cached_task(cache_dir):
     return Memory(cache_dir, verbose=0).cache(_comparison_task_uncached,
                                               ignore=["cache_dir", "verbose"])
@@ -158,7 +152,7 @@ def prepare_cache(cache_dir, tasks=()):
     if cache_dir is None:
         return
     layer = np.zeros((1, 1))
-    _cached_layer_fit(cache_dir).check_call_in_cache(
+    _cached_fit_layer(Memory(cache_dir, verbose=0)).check_call_in_cache(
         layer, 1, n_epochs=1, learning_rate=0.1, batch_size=1, momentum=0.5,
         weight_decay=0.0, cd_steps=1, init_std=0.01, shuffle=False, seed=0)
     if tasks:
