@@ -19,6 +19,7 @@ from pathlib import Path
 
 EXPERIMENTS = ("table1", "table2", "figure1", "figure2", "all")
 _TABLE_DATASET = {"table1": "mnist", "table2": "birdsong"}
+_SELECT_DATASET = {**_TABLE_DATASET, "demo": "digits"}
 
 
 class UsageError(Exception):
@@ -138,7 +139,8 @@ def build_parser():
         description="Sparseness of pretrained networks (Li et al., 2013, "
                     "arXiv:1312.5813): a demo and the paper's experiments.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{demo,reproduce}",
+    sub = parser.add_subparsers(dest="command",
+                                metavar="{demo,reproduce,select-rates}",
                                 parser_class=_Parser)
     sub.required = True
     demo = sub.add_parser(
@@ -165,6 +167,23 @@ def build_parser():
                      help="data set of the figures: mnist (default), birdsong "
                           "or digits")
     _add_common(rep)
+    sel = sub.add_parser(
+        "select-rates", help="choose each network's learning rates on a "
+                             "validation split",
+        description="Train every network with every learning rate of the "
+                    "paper's set {1, 0.1, 0.05, 0.01} on part of the training "
+                    "data and choose, per network, the rates with the lowest "
+                    "error on the held-out rest (the test set is not used). "
+                    "Writes the whole grid and the chosen rates (JSON, for "
+                    "--rates of 'reproduce').")
+    sel.add_argument("table", metavar="TABLE",
+                     help=f"one of {', '.join(_SELECT_DATASET)}")
+    sel.add_argument("--scale", default="quick",
+                     help="quick (minutes) or paper (the paper's epochs: hours)")
+    sel.add_argument("--data-home", default=None, metavar="DIR",
+                     help="folder holding mnist-subset/ (or mnist/) and "
+                          "birdsong/; default: $SKLEARN_SPARSITY_DATA")
+    _add_common(sel)
     return parser
 
 
@@ -373,7 +392,11 @@ class _Output:
         print(f"  -> {path}")
 
     def save_info(self):
-        experiment = getattr(self.args, "experiment", self.args.command)
+        experiment = getattr(self.args, "experiment", None)
+        if experiment is None:
+            experiment = "_".join(
+                [self.args.command.replace("-", "_")]
+                + ([self.args.table] if hasattr(self.args, "table") else []))
         path = self.dir / f"run_info_{experiment}.json"
         path.write_text(json.dumps(self.info, indent=2, default=str))
 
@@ -427,13 +450,22 @@ def _overrides_note(overrides, dataset, scale, ignore=()):
             + ", ".join(f"{k}={v}" for k, v in changed.items()) + ".")
 
 
-def _settings_note(settings, overrides, dataset, scale):
+def _settings_note(settings, overrides, dataset, scale, rates=True):
     sizes = "-".join(map(str, settings["hidden_layer_sizes"]))
+
+    def listed(key):
+        return ", ".join(f"{m} {v:g}" for m, v in settings[key].items())
+
+    if rates:
+        pretrain = f" (lr {listed('pretrain_learning_rate')})"
+        finetune = f" (lr {listed('learning_rate')})"
+    else:
+        pretrain = finetune = ""
     note = (f"Network {sizes}; pretraining {settings['pretrain_epochs']} epochs "
-            f"per layer (lr {settings['pretrain_learning_rate']}), fine-tuning "
-            f"{settings['finetune_epochs']} epochs (lr "
-            + ", ".join(f"{m} {v}" for m, v in settings["learning_rate"].items())
-            + f"), minibatch {settings['batch_size']}.")
+            f"per layer{pretrain}, fine-tuning {settings['finetune_epochs']} "
+            f"epochs{finetune}, minibatch {settings['batch_size']}, momentum "
+            f"{settings['momentum']} ({settings['momentum_schedule']}), "
+            f"{settings['loss']}.")
     return note + _overrides_note(overrides, dataset, scale)
 
 
@@ -575,6 +607,94 @@ def _demo(args, argv):
     return report
 
 
+def _selection_rows(summary, chosen, n_layers):
+    """Rows of the learning-rate grid: one per network and rate pair."""
+    from .experiments._records import fmt
+
+    def get(model, p, f, metric, layer=None):
+        for r in summary:
+            if (r["model"], r["pretrain_lr"], r["lr"], r["metric"],
+                    r["layer"]) == (model, p, f, metric, layer):
+                return r
+        return None
+
+    header = (["network", "pretrain lr", "lr", "validation error",
+               "validation log loss"]
+              + [f"HSPM layer {i}" for i in range(1, n_layers + 1)]
+              + ["chosen"])
+    rows = []
+    for model in ("DBN", "DpRBM", "Dsigm"):
+        points = sorted({(r["pretrain_lr"], r["lr"]) for r in summary
+                         if r["model"] == model
+                         and r["metric"] == "validation_error"},
+                        key=lambda pf: (-(pf[0] or 0), -pf[1]))
+        for p, f in points:
+            err = get(model, p, f, "validation_error")
+            loss = get(model, p, f, "validation_log_loss")
+            is_chosen = (chosen["learning_rate"].get(model) == f and
+                         chosen["pretrain_learning_rate"].get(model) == p)
+            rows.append(
+                [model, "" if p is None else f"{p:g}", f"{f:g}",
+                 fmt(100 * err["mean"], 100 * err["std"], 2) + " %",
+                 fmt(loss["mean"], loss["std"])]
+                + [fmt(r["mean"]) if (r := get(model, p, f, "hspm_validation",
+                                                i)) else ""
+                   for i in range(1, n_layers + 1)]
+                + ["*" if is_chosen else ""])
+    return header, rows
+
+
+def _select_rates(args, argv):
+    from .experiments._records import summarize
+    from .experiments._select import chosen_rates, run_selection
+    from .experiments._settings import SCALES, get_settings
+
+    if args.table not in _SELECT_DATASET:
+        raise UsageError(f"unknown table {args.table!r}; choose one of "
+                         f"{', '.join(_SELECT_DATASET)}")
+    if args.scale not in SCALES:
+        raise UsageError(f"unknown scale {args.scale!r}; choose quick or paper")
+    dataset = _SELECT_DATASET[args.table]
+    overrides = _overrides(args)
+    try:
+        settings = get_settings(dataset, args.scale, overrides)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    _check_data(dataset, settings, args.data_home)
+    out = _Output(args.out or f"sklearn_sparsity_results_{args.scale}", args,
+                  argv)
+    print(f"\n== select-rates {args.table} ({dataset}, scale {args.scale}): "
+          f"every rate of {{{', '.join(f'{r:g}' for r in settings['rate_grid'])}}}"
+          f", validated on {settings['validation_fraction']:.0%} of the "
+          "training data", flush=True)
+    records, report = run_selection(dataset, settings=overrides,
+                                    **_run_kwargs(args))
+    summary = summarize(records)
+    chosen = chosen_rates(summary, settings["rate_grid"])
+    name = f"select_rates_{args.table}"
+    header, rows = _selection_rows(summary, chosen,
+                                   len(settings["hidden_layer_sizes"]))
+    note = (_settings_note(settings, overrides, dataset, args.scale, rates=False)
+            + f" Validation: a stratified {settings['validation_fraction']:.0%}"
+            " of the training data (the test set is not used); mean over "
+            f"{args.n_seeds} seed(s) ± sample std. Chosen (*): the lowest "
+            "validation error of each network (ties: lower log loss). Chosen "
+            "rates: " + json.dumps(chosen) + ".")
+    out.table(name, f"Learning rates chosen on validation data ({dataset})",
+              header, rows, note)
+    out.csv(f"{name}_runs", records)
+    out.csv(f"{name}_summary", summary)
+    path = out.dir / f"selected_rates_{args.table}.json"
+    path.write_text(json.dumps(chosen, indent=2) + "\n")
+    print(f"  -> {path}")
+    out.info["experiments"][name] = {
+        "dataset": dataset, "settings": settings, "chosen": chosen,
+        "seconds": report.elapsed, "durations": report.durations,
+        "failures": report.errors}
+    out.save_info()
+    return report
+
+
 def _reproduce(args, argv):
     from .experiments._paper import PAPER_TABLES
     from .experiments._settings import DATASETS, SCALES, get_settings
@@ -668,8 +788,12 @@ def main(argv=None):
             if args.backend not in BACKENDS:
                 raise UsageError(f"unknown joblib backend {args.backend!r}; "
                                  f"known: {', '.join(sorted(BACKENDS))}")
-        reports = ([_demo(args, argv)] if args.command == "demo"
-                   else _reproduce(args, argv))
+        if args.command == "demo":
+            reports = [_demo(args, argv)]
+        elif args.command == "select-rates":
+            reports = [_select_rates(args, argv)]
+        else:
+            reports = _reproduce(args, argv)
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)
         return 2

@@ -12,12 +12,21 @@ import numpy as np
 from ._kernels import momentum_update
 
 
-def momentum_at(epoch, n_epochs, momentum):
+MOMENTUM_SCHEDULES = ("linear", "step")
+
+
+def momentum_at(epoch, n_epochs, momentum, schedule="linear"):
     """Momentum used during ``epoch`` (0-based) of ``n_epochs``.
 
-    The paper's schedule: momentum rises linearly from ``momentum[0]`` at the
-    first epoch to ``momentum[1]`` at epoch ``n_epochs // 2`` and stays there
-    for the second half. A scalar ``momentum`` is used unchanged.
+    A scalar ``momentum`` is used unchanged. A ``(start, end)`` pair follows
+    one of the paper's two descriptions, both switching over the first half
+    of the epochs (``n_epochs // 2``, at least 1):
+
+    - ``"linear"`` (Section 5): momentum rises linearly from ``start`` at the
+      first epoch to ``end`` at epoch ``n_epochs // 2`` and stays there;
+    - ``"step"`` (the caption of Figure 1(a): "0.5 in the first 25 epochs
+      and 0.9 in the rest 25"): ``start`` for the first ``n_epochs // 2``
+      epochs, ``end`` afterwards.
 
     Parameters
     ----------
@@ -26,7 +35,9 @@ def momentum_at(epoch, n_epochs, momentum):
     n_epochs : int
         Number of epochs of this training run (the layer's, for pretraining).
     momentum : float or (float, float)
-        Constant momentum, or the ``(start, end)`` of the ramp.
+        Constant momentum, or the ``(start, end)`` of the schedule.
+    schedule : {"linear", "step"}, default="linear"
+        Shape of the schedule of a ``(start, end)`` pair.
 
     Returns
     -------
@@ -36,6 +47,8 @@ def momentum_at(epoch, n_epochs, momentum):
         return float(momentum)
     start, end = momentum
     ramp = max(n_epochs // 2, 1)
+    if schedule == "step":
+        return float(start if epoch < ramp else end)
     frac = min(epoch / ramp, 1.0)
     return float(start + (end - start) * frac)
 

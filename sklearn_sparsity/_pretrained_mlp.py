@@ -21,7 +21,7 @@ from ._backprop import (
     output_activation,
     train_epoch,
 )
-from ._optim import MomentumSGD, momentum_at
+from ._optim import MOMENTUM_SCHEDULES, MomentumSGD, momentum_at
 from ._stacked_rbm import StackedRBMTransformer, _clear_fitted_attributes
 from ._validation import check_hidden_layer_sizes, check_momentum, check_unit_interval
 
@@ -66,8 +66,12 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int, default=100
         Minibatch size, for pretraining and backpropagation.
     momentum : float or (float, float), default=(0.5, 0.9)
-        Constant momentum or a ``(start, end)`` linear ramp over the first half
+        Constant momentum or a ``(start, end)`` schedule over the first half
         of the epochs, for pretraining and backpropagation.
+    momentum_schedule : {"linear", "step"}, default="linear"
+        Shape of a ``(start, end)`` momentum schedule: a linear ramp to
+        ``end`` at epoch ``n_epochs // 2`` or a step there (see
+        :class:`StackedRBMTransformer`).
     weight_decay : float, default=1e-4
         L2 penalty on the weights, for pretraining and backpropagation.
     loss : {"log_loss", "squared_error"}, default="log_loss"
@@ -180,6 +184,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "momentum_schedule": [StrOptions(set(MOMENTUM_SCHEDULES))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
         "early_stopping": ["boolean"],
@@ -205,6 +210,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         learning_rate=0.1,
         batch_size=100,
         momentum=(0.5, 0.9),
+        momentum_schedule="linear",
         weight_decay=1e-4,
         loss="log_loss",
         early_stopping=False,
@@ -226,6 +232,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.momentum = momentum
+        self.momentum_schedule = momentum_schedule
         self.weight_decay = weight_decay
         self.loss = loss
         self.early_stopping = early_stopping
@@ -264,7 +271,8 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         return StackedRBMTransformer(
             sizes, n_epochs=self.pretrain_epochs,
             learning_rate=self.pretrain_learning_rate, batch_size=self.batch_size,
-            momentum=self.momentum, weight_decay=self.weight_decay, cd_steps=1,
+            momentum=self.momentum, momentum_schedule=self.momentum_schedule,
+            weight_decay=self.weight_decay, cd_steps=1,
             init_std=self.init_std, shuffle=self.shuffle, memory=self.memory,
             random_state=seed, verbose=self.verbose,
         )
@@ -412,7 +420,8 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
                     epoch_loss = train_epoch(
                         X, Y, coefs, intercepts, optimizer, ws, order=order,
                         batch_size=batch_size, learning_rate=self.learning_rate,
-                        momentum=momentum_at(epoch, self.n_epochs, momentum),
+                        momentum=momentum_at(epoch, self.n_epochs, momentum,
+                                             self.momentum_schedule),
                         loss=self.loss, first_trainable=first_trainable,
                     )
                 n_iter = epoch + 1

@@ -136,8 +136,8 @@ def _gather_rows(X, rows, start, shuffle, out):
 
 
 def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
-                  weight_decay, cd_steps, init_std, shuffle, seed, verbose=0,
-                  layer_index=0):
+                  weight_decay, cd_steps, init_std, shuffle, seed,
+                  momentum_schedule="linear", verbose=0, layer_index=0):
     """Train one RBM layer with CD-k and momentum SGD.
 
     Parameters
@@ -150,6 +150,8 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
         As in :class:`~sklearn_sparsity.StackedRBMTransformer`.
     seed : int or numpy.random.SeedSequence
         Seed of this layer's random generator (weights, shuffling, sampling).
+    momentum_schedule : {"linear", "step"}, default="linear"
+        Shape of the momentum schedule (see ``_optim.momentum_at``).
     verbose : int
         Print one line per epoch when > 0.
     layer_index : int
@@ -192,7 +194,7 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
     with_hspm = n_hidden > 1
     for epoch in range(n_epochs):
         tic = time.perf_counter()
-        mom = momentum_at(epoch, n_epochs, momentum)
+        mom = momentum_at(epoch, n_epochs, momentum, momentum_schedule)
         if shuffle:
             generator.shuffle(order)
         sq_err = 0.0

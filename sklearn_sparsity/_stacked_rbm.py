@@ -12,10 +12,11 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._backprop import forward
+from ._optim import MOMENTUM_SCHEDULES
 from ._rbm import fit_rbm_layer
 from ._validation import (
     check_hidden_layer_sizes,
@@ -95,9 +96,17 @@ class StackedRBMTransformer(
     batch_size : int, default=100
         Minibatch size (the last minibatch of an epoch may be smaller).
     momentum : float or (float, float), default=(0.5, 0.9)
-        Constant momentum, or ``(start, end)``: momentum rises linearly from
-        ``start`` at the first epoch to ``end`` at epoch ``n_epochs // 2`` of
-        each layer and stays at ``end`` afterwards.
+        Constant momentum, or ``(start, end)``: the momentum of each layer
+        goes from ``start`` to ``end`` over its first ``n_epochs // 2``
+        epochs, as ``momentum_schedule`` says, and stays at ``end``.
+    momentum_schedule : {"linear", "step"}, default="linear"
+        How a ``(start, end)`` momentum goes from ``start`` to ``end``.
+        ``"linear"``: rises linearly, reaching ``end`` at epoch
+        ``n_epochs // 2`` (Section 5 of the paper: "starts at a value of 0.5
+        and linearly increases to 0.90 over half epochs"). ``"step"``:
+        ``start`` for the first ``n_epochs // 2`` epochs, then ``end`` (the
+        caption of the paper's Figure 1(a): "0.5 in the first 25 epochs and
+        0.9 in the rest 25"). Ignored for a constant momentum.
     weight_decay : float, default=1e-4
         L2 penalty on the weights (not the biases).
     cd_steps : int, default=1
@@ -171,6 +180,7 @@ class StackedRBMTransformer(
         "learning_rate": [Interval(Real, 0, None, closed="neither"), "array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left"), tuple, list],
+        "momentum_schedule": [StrOptions(set(MOMENTUM_SCHEDULES))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "cd_steps": [Interval(Integral, 1, None, closed="left")],
         "init_std": [Interval(Real, 0, None, closed="left")],
@@ -188,6 +198,7 @@ class StackedRBMTransformer(
         learning_rate=0.1,
         batch_size=100,
         momentum=(0.5, 0.9),
+        momentum_schedule="linear",
         weight_decay=1e-4,
         cd_steps=1,
         init_std=0.01,
@@ -201,6 +212,7 @@ class StackedRBMTransformer(
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.momentum = momentum
+        self.momentum_schedule = momentum_schedule
         self.weight_decay = weight_decay
         self.cd_steps = cd_steps
         self.init_std = init_std
@@ -269,7 +281,8 @@ class StackedRBMTransformer(
             W, b, c, hist = fit_layer(
                 layer_input, sizes[layer], n_epochs=int(epochs[layer]),
                 learning_rate=float(rates[layer]), batch_size=self.batch_size,
-                momentum=momentum, weight_decay=self.weight_decay,
+                momentum=momentum, momentum_schedule=self.momentum_schedule,
+                weight_decay=self.weight_decay,
                 cd_steps=self.cd_steps, init_std=self.init_std,
                 shuffle=self.shuffle, seed=seeds[layer], verbose=self.verbose,
                 layer_index=layer,

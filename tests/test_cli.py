@@ -163,7 +163,8 @@ def test_notes_tell_reduced_runs_from_other_overrides():
         " **Reduced run**: max_train=300, scaler=quantile")
     assert _overrides_note({"pretrain_learning_rate": 1.0}, "birdsong",
                            "paper") == (
-        " **Settings overridden**: pretrain_learning_rate=1.0.")
+        " **Settings overridden**: pretrain_learning_rate={'DBN': 1.0, "
+        "'DpRBM': 1.0}.")
     # Only the networks whose rate changes are listed.
     assert _overrides_note({"learning_rate": {"Dsigm": 0.1, "DBN": 0.1}},
                            "birdsong", "paper") == (

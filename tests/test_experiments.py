@@ -120,7 +120,11 @@ def test_learning_rate_overrides():
     assert set(get_settings("mnist", "quick", {"learning_rate": 0.05})[
         "learning_rate"].values()) == {0.05}
     assert get_settings("mnist", "quick", {"pretrain_learning_rate": 1})[
-        "pretrain_learning_rate"] == 1
+        "pretrain_learning_rate"] == {"DBN": 1, "DpRBM": 1}
+    assert get_settings("mnist", "quick", {"pretrain_learning_rate": {
+        "DpRBM": 0.05}})["pretrain_learning_rate"] == {"DBN": 0.1, "DpRBM": 0.05}
+    with pytest.raises(ValueError, match="Unknown network 'Dsigm'"):
+        get_settings("mnist", "quick", {"pretrain_learning_rate": {"Dsigm": 1}})
     with pytest.raises(ValueError, match="Unknown network 'DSIGM'"):
         get_settings("mnist", "quick", {"learning_rate": {"DSIGM": 0.1}})
     for bad in (0, -1.0, np.nan, True, "0.1"):

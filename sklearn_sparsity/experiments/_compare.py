@@ -16,50 +16,20 @@ import numpy as np
 from joblib import Memory
 from scipy.special import expit
 
-from .._pretrained_mlp import PretrainedMLPClassifier
-from .._stacked_rbm import StackedRBMTransformer, _cached_fit_layer
+from .._stacked_rbm import _cached_fit_layer
 from ..metrics import average_activation_overlap, mean_hoyer_sparseness
 from ..metrics._threshold import _select_threshold
 from ._data import load_experiment_data
+from ._models import (
+    MODELS,
+    make_classifier,
+    make_stack,
+    pretrain_rate,
+    stack_training_seconds,
+)
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
 from ._settings import get_settings
-
-MODELS = ("DBN", "DpRBM", "Dsigm")
-
-
-def _stack(settings, seed, memory, verbose=0):
-    """The RBM stack of the comparison (identical settings in Figure 1(a))."""
-    return StackedRBMTransformer(
-        settings["hidden_layer_sizes"],
-        n_epochs=settings["pretrain_epochs"],
-        learning_rate=settings["pretrain_learning_rate"],
-        batch_size=settings["batch_size"], momentum=settings["momentum"],
-        weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        memory=memory, random_state=seed, verbose=verbose,
-    )
-
-
-def stack_training_seconds(stack):
-    """Seconds spent training a fitted stack's layers, from its ``history_``.
-
-    Recorded when each layer was trained, so a layer loaded from the cache
-    counts with its training time, not the second it took to load.
-    """
-    return float(sum(hist["time"].sum() for hist in stack.history_))
-
-
-def _classifier(model, settings, seed, verbose=0):
-    return PretrainedMLPClassifier(
-        settings["hidden_layer_sizes"],
-        pretrain=model != "Dsigm", finetune=model != "DpRBM",
-        n_epochs=settings["finetune_epochs"],
-        learning_rate=settings["learning_rate"][model],
-        batch_size=settings["batch_size"], momentum=settings["momentum"],
-        weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        tol=None, random_state=seed, verbose=verbose,
-    )
-
 
 def _class_means(H, y, classes):
     return np.stack([H[y == c].mean(axis=0) for c in classes])
@@ -132,9 +102,17 @@ def _data_records(dataset, X_test, y_test, settings):
     return out + overlap
 
 
+def cached(func, cache_dir):
+    """``func`` cached on disk in ``cache_dir`` (no cache when None).
+
+    ``cache_dir`` and ``verbose`` arguments of ``func`` are not part of the
+    key: where the cache is and how much is printed do not change results.
+    """
+    return Memory(cache_dir, verbose=0).cache(func, ignore=["cache_dir", "verbose"])
+
+
 def _cached_task(cache_dir):
-    return Memory(cache_dir, verbose=0).cache(_comparison_task_uncached,
-                                              ignore=["cache_dir", "verbose"])
+    return cached(_comparison_task_uncached, cache_dir)
 
 
 def prepare_cache(cache_dir, tasks=()):
@@ -144,10 +122,11 @@ def prepare_cache(cache_dir, tasks=()):
     call, then clears its old results and writes the new code. Parallel
     workers doing that at the same time race on those files (one of them
     fails with ``FileNotFoundError``), so this is done once, here, in the
-    parent process. ``tasks`` are comparison tasks (their first one is
-    checked); the RBM layer function is always checked. (joblib checks a
-    function once per process, whatever the folder: a process that already
-    used another cache folder leaves this one to its workers.)
+    parent process. Of ``tasks``, the first one of every task function that
+    has a ``prepare_cache(kwargs)`` attribute is checked; the RBM layer
+    function is always checked. (joblib checks a function once per process,
+    whatever the folder: a process that already used another cache folder
+    leaves this one to its workers.)
     """
     if cache_dir is None:
         return
@@ -155,8 +134,12 @@ def prepare_cache(cache_dir, tasks=()):
     _cached_fit_layer(Memory(cache_dir, verbose=0)).check_call_in_cache(
         layer, 1, n_epochs=1, learning_rate=0.1, batch_size=1, momentum=0.5,
         weight_decay=0.0, cd_steps=1, init_std=0.01, shuffle=False, seed=0)
-    if tasks:
-        _cached_task(cache_dir).check_call_in_cache(**tasks[0].kwargs)
+    seen = set()
+    for task in tasks:
+        check = getattr(task.func, "prepare_cache", None)
+        if check is not None and task.func not in seen:
+            seen.add(task.func)
+            check(task.kwargs)
 
 
 def _comparison_task(kind, dataset, settings, seed, data_home=None,
@@ -172,6 +155,10 @@ def _comparison_task(kind, dataset, settings, seed, data_home=None,
     )
 
 
+_comparison_task.prepare_cache = (
+    lambda kwargs: _cached_task(kwargs["cache_dir"]).check_call_in_cache(**kwargs))
+
+
 def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
                               cache_dir=None, verbose=0):
     X, y, X_test, y_test, _ = load_experiment_data(dataset, settings, data_home)
@@ -180,17 +167,24 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
     if kind == "data":
         return _data_records(dataset, X_test, y_test, settings)
     if kind == "pretrained":
-        stack = _stack(settings, seed, Memory(cache_dir, verbose=0),
-                       verbose).fit(X)
-        out.append({**base, "model": "RBM stack", "seed": seed, "layer": None,
-                    "metric": "fit_time_s", "k": None,
-                    "value": stack_training_seconds(stack)})
         models = ("DBN", "DpRBM")
+        stacks = {}
+        for model in models:
+            rate = pretrain_rate(settings, model)
+            if rate not in stacks:  # one stack when the rates agree
+                stacks[rate] = make_stack(settings, seed, learning_rate=rate,
+                                          cache_dir=cache_dir,
+                                          verbose=verbose).fit(X)
+                out.append({**base, "model": "RBM stack", "seed": seed,
+                            "layer": None, "metric": "fit_time_s", "k": None,
+                            "value": stack_training_seconds(stacks[rate]),
+                            "pretrain_lr": rate})
     else:
-        stack, models = None, ("Dsigm",)
+        stacks, models = {}, ("Dsigm",)
     for model in models:
+        stack = stacks.get(pretrain_rate(settings, model)) if stacks else None
         tic = time.perf_counter()
-        clf = _classifier(model, settings, seed, verbose)._fit(
+        clf = make_classifier(model, settings, seed, verbose=verbose)._fit(
             X, y, pretrainer=stack)
         seconds = time.perf_counter() - tic
         out += _evaluate(model, clf, X_test, y_test, settings, seed, base)

@@ -8,12 +8,10 @@ pass over the data); the HSPM of every layer on the **test** set is measured
 once, after the last epoch (``metric="hspm_test"``).
 """
 
-from joblib import Memory
-
-from .._stacked_rbm import StackedRBMTransformer
 from ..metrics import mean_hoyer_sparseness
-from ._compare import _warn_failures, prepare_cache, stack_training_seconds
+from ._compare import _warn_failures, prepare_cache
 from ._data import load_experiment_data
+from ._models import make_stack, pretrain_rate, stack_training_seconds
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
 from ._settings import get_settings
@@ -23,12 +21,9 @@ def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
                   data_home=None, cache_dir=None, verbose=0):
     """Fit one stack; records of its per-epoch history and test HSPM."""
     X, _, X_test, _, _ = load_experiment_data(dataset, settings, data_home)
-    stack = StackedRBMTransformer(
-        sizes, n_epochs=n_epochs, learning_rate=settings["pretrain_learning_rate"],
-        batch_size=settings["batch_size"], momentum=settings["momentum"],
-        weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        memory=Memory(cache_dir, verbose=0), random_state=seed, verbose=verbose,
-    ).fit(X)
+    stack = make_stack(settings, seed, learning_rate=pretrain_rate(settings),
+                       sizes=sizes, n_epochs=n_epochs, cache_dir=cache_dir,
+                       verbose=verbose).fit(X)
     seconds = stack_training_seconds(stack)
     base = {"experiment": experiment, "dataset": dataset, "width": sizes[0],
             "n_layers": len(sizes), "seed": seed}

@@ -12,6 +12,14 @@ import numpy as np
 DATASETS = ("digits", "mnist", "birdsong")
 SCALERS = ("minmax", "quantile")
 SCALES = ("quick", "paper")
+AGGREGATES = ("mean_data", "mean_input", "mean_activation")
+MOMENTUM_SCHEDULES = ("linear", "step")
+LOSSES = ("log_loss", "squared_error")
+#: The paper's learning rates: "a constant learning rate chosen from
+#: {1, 0.1, 0.05, 0.01}" (Section 5).
+PAPER_RATES = (1.0, 0.1, 0.05, 0.01)
+#: Networks whose hidden layers start from a pretrained stack.
+PRETRAINED = ("DBN", "DpRBM")
 
 # Learning rates are taken from the paper's set {1, 0.1, 0.05, 0.01}. The
 # choice per network was made once, on the MNIST subset with 10 pretraining
@@ -24,8 +32,21 @@ _COMMON = {
     "momentum": (0.5, 0.9),
     "weight_decay": 1e-4,
     "init_std": 0.01,
-    "pretrain_learning_rate": 0.1,
+    # Pretraining rate of the stack each pretrained network starts from.
+    "pretrain_learning_rate": {"DBN": 0.1, "DpRBM": 0.1},
     "learning_rate": {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 1.0},
+    # "linear": the ramp of Section 5; "step": the caption of Figure 1(a).
+    "momentum_schedule": "linear",
+    # Back-propagation loss (the paper allows log loss or squared error).
+    "loss": "log_loss",
+    # Class summary Z(X_c) of the AOD (eq. 9): "mean_data", the paper's
+    # literal definition (the network's activation at the class mean of the
+    # data), or the alternatives "mean_input" and "mean_activation".
+    "aggregate": "mean_data",
+    # Learning-rate selection (select_rates): the candidate rates and the
+    # stratified fraction of the training data held out for validation.
+    "rate_grid": PAPER_RATES,
+    "validation_fraction": 0.2,
     "max_train": None,
     "max_test": None,
     # Rows of the test set used to select the AOD threshold tau.
@@ -128,7 +149,10 @@ def get_settings(dataset, scale, overrides=None):
     Returns
     -------
     settings : dict
-        A new dict; learning rates per network under ``"learning_rate"``.
+        A new dict; back-propagation learning rates per network under
+        ``"learning_rate"``, pretraining rates of the DBN's and the DpRBM's
+        stacks under ``"pretrain_learning_rate"`` (a scalar override sets
+        every network's rate).
 
     Examples
     --------
@@ -147,28 +171,40 @@ def get_settings(dataset, scale, overrides=None):
         raise ValueError(f"Unknown scale {scale!r}; choose 'quick' or 'paper'.")
     settings = {**_COMMON, **_SETTINGS[(dataset, scale)]}
     settings["learning_rate"] = dict(settings["learning_rate"])
+    settings["pretrain_learning_rate"] = dict(settings["pretrain_learning_rate"])
     for key, value in (overrides or {}).items():
         if key not in settings:
             raise ValueError(
                 f"Unknown setting {key!r}; known settings: "
                 f"{', '.join(sorted(settings))}."
             )
-        if key == "learning_rate":
+        if key in ("learning_rate", "pretrain_learning_rate"):
             rates = value if isinstance(value, dict) else dict.fromkeys(
                 settings[key], value)
             for model, rate in rates.items():
                 if model not in settings[key]:
                     raise ValueError(
-                        f"Unknown network {model!r} in setting 'learning_rate'; "
+                        f"Unknown network {model!r} in setting {key!r}; "
                         f"choose among {', '.join(settings[key])}.")
-                _check_rate(f"learning_rate[{model!r}]", rate)
+                _check_rate(f"{key}[{model!r}]", rate)
             settings[key].update(rates)
             continue
-        if key == "pretrain_learning_rate":
-            _check_rate(key, value)
-        if key == "scaler" and value not in SCALERS:
-            raise ValueError(f"Setting 'scaler' must be one of "
-                             f"{', '.join(SCALERS)}; got {value!r}.")
+        for name, allowed in (("scaler", SCALERS), ("aggregate", AGGREGATES),
+                              ("momentum_schedule", MOMENTUM_SCHEDULES),
+                              ("loss", LOSSES)):
+            if key == name and value not in allowed:
+                raise ValueError(f"Setting {name!r} must be one of "
+                                 f"{', '.join(allowed)}; got {value!r}.")
+        if key == "validation_fraction" and not (
+                isinstance(value, Real) and 0 < value < 1):
+            raise ValueError("Setting 'validation_fraction' must lie in (0, 1); "
+                             f"got {value!r}.")
+        if key == "rate_grid":
+            value = tuple(value)
+            if not value:
+                raise ValueError("Setting 'rate_grid' must not be empty.")
+            for rate in value:
+                _check_rate("rate_grid", rate)
         if key in _INT_KEYS and value is not None:
             if not isinstance(value, Integral | np.integer) or value < 1:
                 raise ValueError(f"Setting {key!r} must be a positive int; got "

@@ -1,0 +1,79 @@
+"""The one mapping from experiment settings to the package's estimators.
+
+Tables 1-2, Figure 1, Figure 2 and the learning-rate selection all build
+their RBM stacks and networks here, so a setting means the same thing in
+every experiment.
+"""
+
+from joblib import Memory
+
+from .._pretrained_mlp import PretrainedMLPClassifier
+from .._stacked_rbm import StackedRBMTransformer
+
+#: The three networks of the paper.
+MODELS = ("DBN", "DpRBM", "Dsigm")
+
+
+def pretrain_rate(settings, model="DpRBM"):
+    """Pretraining learning rate of ``model``'s stack (a DBN or a DpRBM).
+
+    Figure 1 studies stacks that are only pretrained, so it uses the DpRBM's.
+    """
+    return settings["pretrain_learning_rate"][model]
+
+
+def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
+               cache_dir=None, verbose=0):
+    """The :class:`StackedRBMTransformer` of ``settings``.
+
+    ``sizes`` and ``n_epochs`` default to the tables' network and
+    pretraining epochs; Figure 1 passes its own. Layers are cached in
+    ``cache_dir`` (joblib) when it is given.
+    """
+    return StackedRBMTransformer(
+        settings["hidden_layer_sizes"] if sizes is None else sizes,
+        n_epochs=settings["pretrain_epochs"] if n_epochs is None else n_epochs,
+        learning_rate=learning_rate, batch_size=settings["batch_size"],
+        momentum=settings["momentum"],
+        momentum_schedule=settings["momentum_schedule"],
+        weight_decay=settings["weight_decay"], init_std=settings["init_std"],
+        memory=Memory(cache_dir, verbose=0), random_state=seed, verbose=verbose,
+    )
+
+
+def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
+    """The network ``model`` ("DBN", "DpRBM" or "Dsigm") of ``settings``.
+
+    It trains for a fixed number of epochs (``tol=None``), as in the paper.
+    ``learning_rate`` defaults to the model's back-propagation rate in
+    ``settings``. The pretrained networks are fitted with an already fitted
+    stack (``_fit(X, y, pretrainer=stack)``).
+    """
+    if model not in MODELS:
+        raise ValueError(f"Unknown network {model!r}; choose one of "
+                         f"{', '.join(MODELS)}.")
+    if learning_rate is None:
+        learning_rate = settings["learning_rate"][model]
+    pretrained = model != "Dsigm"
+    return PretrainedMLPClassifier(
+        settings["hidden_layer_sizes"],
+        pretrain=pretrained, finetune=model != "DpRBM",
+        pretrain_epochs=settings["pretrain_epochs"],
+        pretrain_learning_rate=(pretrain_rate(settings, model) if pretrained
+                                else 0.1),
+        n_epochs=settings["finetune_epochs"], learning_rate=learning_rate,
+        batch_size=settings["batch_size"], momentum=settings["momentum"],
+        momentum_schedule=settings["momentum_schedule"],
+        weight_decay=settings["weight_decay"], loss=settings["loss"],
+        init_std=settings["init_std"], tol=None, random_state=seed,
+        verbose=verbose,
+    )
+
+
+def stack_training_seconds(stack):
+    """Seconds spent training a fitted stack's layers, from its ``history_``.
+
+    Recorded when each layer was trained, so a layer loaded from the cache
+    counts with its training time, not the second it took to load.
+    """
+    return float(sum(hist["time"].sum() for hist in stack.history_))
