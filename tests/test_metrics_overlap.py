@@ -261,3 +261,20 @@ def test_identical_classes_overlap_is_fraction_active(h, m, tau):
     fraction = activation_binary_vector(h, tau=tau).mean()
     curve = average_activation_overlap(H, y, tau=tau, k="all")
     assert_allclose(curve, fraction, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value", [0.1, 0.3, 1 / 3, 0.7, 2.0 / 7])
+def test_class_at_tau_counts_as_active_after_averaging(dtype, value):
+    # Eq. 7 is |h| >= tau: a class whose samples all sit exactly at tau is
+    # active, however many samples are averaged (the float sum of n copies
+    # divided by n can round below tau; the mean is clipped to the class's
+    # range). Negative activations likewise.
+    tau = float(dtype(value))
+    for n in (3, 7, 10, 49, 1000):
+        H = np.full((n, 2), dtype(value))
+        H[:, 1] = -H[:, 1]
+        y = np.zeros(n, dtype=int)
+        y[: n // 2] = 1
+        _, Z = class_activation_vectors(H, y, tau=tau)
+        assert Z.tolist() == [[1, 1], [1, 1]]

@@ -20,10 +20,11 @@ from sklearn_sparsity.metrics import (
     average_activation_overlap,
     layer_activations,
     mean_hoyer_sparseness,
+    make_sparsity_scorer,
     select_activation_threshold,
     sparsity_report,
 )
-from sklearn_sparsity.metrics._report import _hidden_layers
+from sklearn_sparsity.metrics._report import _class_summaries, _hidden_layers
 from sklearn_sparsity.metrics._threshold import _select_threshold
 
 COLUMNS = [
@@ -179,12 +180,18 @@ def test_transform_layers_without_weights(digits):
         def transform_layers(self, X):
             return [np.asarray(X)[:, :10]]
 
-    # Activations and a report with a given tau work; the rule cannot.
+    # Activations and a report with a given tau work (eq. 9 as written: the
+    # model maps the class-mean samples); the rule and mean_input cannot.
     assert layer_activations(OnlyLayers(), X)[0].shape == (300, 10)
     report = sparsity_report(OnlyLayers(), X, y, tau=0.5)
     assert np.isnan(report.loc[1, "tau_error"])
+    class_means = np.vstack([X[y == c].mean(axis=0) for c in np.unique(y)])
+    assert report.loc[1, "aod_2"] == pytest.approx(average_activation_overlap(
+        class_means[:, :10], np.unique(y), tau=0.5))
     with pytest.raises(TypeError, match="no coefs_"):
         sparsity_report(OnlyLayers(), X, y)
+    with pytest.raises(TypeError, match="no coefs_"):
+        sparsity_report(OnlyLayers(), X, y, tau=0.5, aggregate="mean_input")
 
 
 # -------------------------------------------------------------- sparsity_report
@@ -326,3 +333,77 @@ def test_pretraining_stack_must_match_the_network(dbn, digits):
     broken.pretrainer_ = StackedRBMTransformer((16,), n_epochs=1).fit(X)
     with pytest.raises(ValueError, match="1 layer"):
         select_activation_threshold(broken, X)
+
+
+# ------------------------------------------------------ eq. 9 as written
+def _mean_data_by_hand(weights, activation, X, y, tau, layer):
+    """Class means of X propagated through (W, b) by hand; their AOD k=2."""
+    V = np.array([X[y == c].mean(axis=0) for c in np.unique(y)])
+    f = {"logistic": expit, "relu": lambda Z: np.maximum(Z, 0),
+         "tanh": np.tanh, "identity": lambda Z: Z}[activation]
+    for W, b in weights[: layer + 1]:
+        V = f(V @ W + b)
+    Z = np.abs(V) >= tau
+    m = Z.shape[0]
+    return np.mean([np.all(Z[[a, b]], axis=0).mean()
+                    for a in range(m) for b in range(a + 1, m)])
+
+
+@pytest.mark.parametrize("kind", ["stack", "dbn", "dsigm", "dprbm", "rbm", "mlp",
+                                  "mlp_relu", "pipeline"])
+def test_mean_data_is_the_class_mean_sample_through_the_network(kind, digits):
+    X, y = digits
+    X_model = X
+    if kind == "stack":
+        model = StackedRBMTransformer((16, 8), n_epochs=2, random_state=0).fit(X)
+        weights = list(zip(model.coefs_, model.intercepts_))
+        activation = "logistic"
+    elif kind in ("dbn", "dsigm", "dprbm"):
+        model = _fit_quietly(PretrainedMLPClassifier(
+            (16, 8), pretrain=kind != "dsigm", finetune=kind != "dprbm",
+            pretrain_epochs=2, n_epochs=3, random_state=0), X, y)
+        weights = list(zip(model.coefs_[:-1], model.intercepts_[:-1]))
+        activation = "logistic"
+    elif kind == "rbm":
+        model = BernoulliRBM(n_components=12, n_iter=3, random_state=0).fit(X)
+        weights = [(model.components_.T, model.intercept_hidden_)]
+        activation = "logistic"
+    elif kind in ("mlp", "mlp_relu"):
+        activation = "logistic" if kind == "mlp" else "relu"
+        model = _fit_quietly(MLPClassifier((12, 6), activation=activation,
+                                           max_iter=20, random_state=0), X, y)
+        weights = list(zip(model.coefs_[:-1], model.intercepts_[:-1]))
+    else:  # a Pipeline: the class means are taken after the earlier steps
+        model = _fit_quietly(make_pipeline(
+            MinMaxScaler(), PretrainedMLPClassifier(
+                (16, 8), pretrain_epochs=2, n_epochs=3, random_state=0)),
+            X * 16, y)
+        weights = list(zip(model[-1].coefs_[:-1], model[-1].intercepts_[:-1]))
+        activation = "logistic"
+        X_model = model[0].transform(X * 16)
+        X = X * 16
+    report = sparsity_report(model, X, y, tau=0.3)  # default: mean_data
+    for layer in range(len(weights)):
+        expected = _mean_data_by_hand(weights, activation, X_model, y, 0.3, layer)
+        assert report.loc[layer + 1, "aod_2"] == pytest.approx(expected)
+        scorer = make_sparsity_scorer("aod", layer=layer, tau=0.3)
+        assert -scorer(model, X, y) == pytest.approx(expected)
+    # The first hidden layer: eq. 9 as written equals mean_input; above it
+    # they differ in general (the network is non-linear).
+    other = sparsity_report(model, X, y, tau=0.3, aggregate="mean_input")
+    assert other.loc[1, "aod_2"] == report.loc[1, "aod_2"]
+    by_activation = sparsity_report(model, X, y, tau=0.3,
+                                    aggregate="mean_activation")
+    assert by_activation.loc[0, "aod_2"] == report.loc[0, "aod_2"]
+
+
+def test_mean_data_and_mean_input_differ_above_the_first_layer(digits):
+    X, y = digits
+    model = _fit_quietly(PretrainedMLPClassifier(
+        (32, 16), pretrain_epochs=3, n_epochs=5, random_state=0), X, y)
+    layers = _hidden_layers(model)
+    H = model.transform_layers(X)
+    _, data = _class_summaries(X, H, layers, y, "mean_data")
+    _, layer_input = _class_summaries(X, H, layers, y, "mean_input")
+    assert_allclose(data[1], layer_input[1])
+    assert np.abs(data[2] - layer_input[2]).max() > 1e-5

@@ -108,10 +108,11 @@ def test_block_scan_matches_brute_force_on_many_rows():
         tol = 0.05 if reduction == "mean" else 0.5
         errors = _errors(H, W, c, candidates, reduction)
         expected = candidates[np.argmax(errors < tol)]  # sorted decreasingly
-        tau, error = _select_threshold(H, W, c, tol, reduction, 40)
+        tau, error = _select_threshold(H, W, c, tol, reduction, 40, refine=False)
         assert tau == expected
         assert error == pytest.approx(errors[candidates == tau][0], rel=1e-9)
-        tau32, _ = _select_threshold(H.astype(np.float32), W, c, tol, reduction, 40)
+        tau32, _ = _select_threshold(H.astype(np.float32), W, c, tol, reduction,
+                                     40, refine=False)
         assert tau32 == pytest.approx(tau, rel=1e-6)
 
 
@@ -132,9 +133,19 @@ def test_incremental_updates_match_brute_force(
     H = expit(rng.normal(-1.5, 2, (500, 20)))
     candidates = _threshold_candidates(H, 30)
     errors = _errors(H, W, c, candidates, "mean")
-    tau, error = _select_threshold(H, W, c, 0.05, "mean", 30)
+    tau, error = _select_threshold(H, W, c, 0.05, "mean", 30, refine=False)
     assert tau == candidates[np.argmax(errors < 0.05)]
     assert error == pytest.approx(errors[candidates == tau][0], rel=1e-9)
+    # Refinement moves back and forth between thresholds (adding and
+    # removing bands): it ends on a boundary of the rule, as brute force
+    # over every distinct value says.
+    tau, error = _select_threshold(H, W, c, 0.05, "mean", 30)
+    values = np.unique(H)
+    errors = _errors(H, W, c, values, "mean")
+    at = np.searchsorted(values, tau)
+    assert values[at] == tau
+    assert error == pytest.approx(errors[at], rel=1e-6)
+    assert errors[at] < 0.05 <= errors[at + 1]
 
 
 @settings(max_examples=40)
@@ -155,7 +166,8 @@ def test_rule_property(n, n_hidden, n_visible, tol, reduction, candidates, bias,
     H = rng.random((n, n_hidden)) * (rng.random((n, n_hidden)) < 0.7)
     W = rng.normal(0, 2, (n_visible, n_hidden))
     c = rng.normal(0, 1, n_visible) if bias else None
-    tau, error = _select_threshold(H, W, c, tol, reduction, candidates)
+    tau, error = _select_threshold(H, W, c, tol, reduction, candidates,
+                                   refine=False)
     assert error < tol
     all_candidates = _threshold_candidates(H, candidates)
     assert tau in all_candidates
@@ -259,3 +271,95 @@ def test_unsupported_model():
     model = LogisticRegression(max_iter=10)
     with pytest.raises(TypeError, match="Supported models"):
         select_activation_threshold(model, X)
+
+
+def _brute_force_distinct(H, W, c, tol, reduction):
+    """Every distinct activation value (and 0), its error, the largest passing."""
+    values = np.union1d(np.unique(np.abs(H)), [0.0])
+    errors = _errors(H, W, c, values, reduction)
+    passing = values[errors < tol]
+    return values, errors, float(passing.max())
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(1, 10),
+    st.integers(1, 6),
+    st.integers(1, 5),
+    st.floats(1e-3, 2.0),
+    st.sampled_from(["mean", "max"]),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 2**16),
+)
+def test_rule_is_exact_against_every_distinct_value(
+    n, n_hidden, n_visible, tol, reduction, bias, identity, seed
+):
+    # Brute force over every distinct value of |h|: the largest passing one.
+    rng = np.random.default_rng(seed)
+    H = np.round(rng.random((n, n_hidden)), 2) * (rng.random((n, n_hidden)) < 0.7)
+    W = None if identity else rng.normal(0, 2, (n_visible, n_hidden))
+    c = rng.normal(0, 1, n_visible) if bias and not identity else None
+    values, errors, largest = _brute_force_distinct(H, W, c, tol, reduction)
+    # As many quantiles as entries: every distinct value is scanned.
+    tau, error = _select_threshold(H, W, c, tol, reduction, H.size)
+    assert tau == largest
+    assert error == pytest.approx(errors[values == tau][0], abs=1e-12)
+    # Few quantiles, then refinement: a boundary of the rule (tau passes, the
+    # next distinct value fails), the largest passing value when the error
+    # is monotone (always for the identity reconstruction).
+    tau, error = _select_threshold(H, W, c, tol, reduction, 3)
+    at = np.flatnonzero(values == tau)[0]
+    assert errors[at] < tol and error == pytest.approx(errors[at], abs=1e-12)
+    assert at == len(values) - 1 or errors[at + 1] >= tol
+    if identity:
+        assert tau == largest
+
+
+def test_refinement_finds_the_boundary_between_coarse_candidates():
+    # A sigmoid layer of 300 units: 50 quantiles leave gaps of several
+    # percent of tau between the candidates.
+    rng = np.random.default_rng(0)
+    W = rng.normal(0, 0.3, (60, 300))
+    c = rng.normal(-1, 0.5, 60)
+    H = expit(rng.normal(-2, 1.5, (800, 300)))
+    coarse, _ = _select_threshold(H, W, c, 0.05, "mean", 50, refine=False)
+    tau, error = _select_threshold(H, W, c, 0.05, "mean", 50)
+    assert tau > coarse and error < 0.05
+    values = np.unique(H)
+    above = values[values > tau][0]
+    assert _errors(H, W, c, [above], "mean")[0] >= 0.05
+    # The error crosses tol once on a fine grid above the coarse candidate
+    # (it wiggles by about 1e-5 between grid points, far below tol): the
+    # refined tau lies at that crossing, not several percent below it.
+    grid = np.linspace(coarse, coarse * 1.5, 2001)
+    grid_errors = _errors(H, W, c, grid, "mean")
+    crossing = np.argmax(grid_errors >= 0.05)
+    assert crossing > 0 and np.all(grid_errors[crossing:] >= 0.05)
+    assert grid[crossing - 1] <= tau < grid[crossing]
+
+
+def test_huge_candidate_lists_stay_bounded(monkeypatch):
+    # An int far above the number of entries asks for no more quantiles than
+    # there are entries; a long explicit list is scanned at every m-th
+    # candidate and bisected, and still returns a boundary.
+    from sklearn_sparsity.metrics import _threshold
+
+    rng = np.random.default_rng(3)
+    H = expit(rng.normal(-1, 2, (50, 40)))
+    W = rng.normal(0, 0.5, (30, 40))
+    assert len(_threshold_candidates(H, 10**9)) <= H.size + 1
+    calls = []
+    original = _threshold._Block.errors
+
+    def counting(self, tau, out):
+        calls.append(tau)
+        return original(self, tau, out)
+
+    monkeypatch.setattr(_threshold._Block, "errors", counting)
+    candidates = np.linspace(0, 1, 200_001)
+    tau, error = _select_threshold(H, W, None, 0.05, "mean", candidates)
+    assert len(set(calls)) < 2 * _threshold._MAX_SCAN
+    errors = _errors(H, W, None, [tau, tau + 1e-5], "mean")
+    assert errors[0] < 0.05 <= errors[1]
+    assert error == pytest.approx(errors[0], rel=1e-9)

@@ -18,13 +18,17 @@ from sklearn.utils.validation import assert_all_finite
 # Entries of the (distinct counts x k) table built at once in _overlap_curve.
 _TABLE_ELEMENTS = 2**20
 
-_MEAN_INPUT_MESSAGE = (
-    "aggregate='mean_input' (the paper's definition: the layer's activation at "
-    "the class mean of the layer's input) needs the model, not only the "
-    "activations. Use sklearn_sparsity.metrics.sparsity_report(estimator, X, "
-    "y, aggregate='mean_input'), or pass the activations of the class-mean "
-    "inputs yourself; on an activation matrix only "
-    "aggregate='mean_activation' is defined."
+#: The class summaries Z(X_c) of eq. (9); the first is the literal reading.
+AGGREGATES = ("mean_data", "mean_input", "mean_activation")
+
+_MODEL_AGGREGATE_MESSAGE = (
+    "aggregate={aggregate!r} needs the model, not only the activations: "
+    "'mean_data' (the paper's eq. 9 as written) is the layer's activation at "
+    "the class mean of the data, 'mean_input' at the class mean of the "
+    "layer's input. Use sklearn_sparsity.metrics.sparsity_report(estimator, "
+    "X, y, aggregate={aggregate!r}) or a scorer from make_sparsity_scorer, "
+    "or pass the activations of the class-mean samples yourself; on an "
+    "activation matrix only aggregate='mean_activation' is defined."
 )
 
 
@@ -54,7 +58,13 @@ def _check_labels(y, n_samples):
 
 
 def _class_means(H, y):
-    """Classes (sorted) and the float64 mean of the rows of ``H`` per class."""
+    """Classes (sorted) and the float64 mean of the rows of ``H`` per class.
+
+    Each mean is clipped to the range of its class's values, where the exact
+    mean lies: rounding cannot move it out, so a class whose rows all equal
+    ``tau`` has mean exactly ``tau`` (and counts as active, eq. 7 being
+    ``>=``).
+    """
     classes, inverse = np.unique(y, return_inverse=True)
     inverse = inverse.ravel()
     if np.any(np.diff(inverse) < 0):
@@ -62,8 +72,11 @@ def _class_means(H, y):
         H, inverse = H[order], inverse[order]
     counts = np.bincount(inverse, minlength=len(classes))
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    sums = np.add.reduceat(H, starts, axis=0, dtype=np.float64)
-    return classes, sums / counts[:, np.newaxis]
+    means = np.add.reduceat(H, starts, axis=0, dtype=np.float64)
+    means /= counts[:, np.newaxis]
+    np.clip(means, np.minimum.reduceat(H, starts, axis=0),
+            np.maximum.reduceat(H, starts, axis=0), out=means)
+    return classes, means
 
 
 def _binarize(values, tau):
@@ -73,8 +86,8 @@ def _binarize(values, tau):
 
 def _class_activations(H, y, tau, aggregate):
     """Validated ``(classes, Z)``; the shared body of the public functions."""
-    if aggregate == "mean_input":
-        raise ValueError(_MEAN_INPUT_MESSAGE)
+    if aggregate != "mean_activation":
+        raise ValueError(_MODEL_AGGREGATE_MESSAGE.format(aggregate=aggregate))
     H = _check_activations(H)
     y = _check_labels(y, H.shape[0])
     classes, means = _class_means(H, y)
@@ -195,7 +208,7 @@ def activation_binary_vector(h, tau):
         "H": ["array-like", "sparse matrix"],
         "y": ["array-like"],
         "tau": [Interval(Real, 0, None, closed="left")],
-        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+        "aggregate": [StrOptions(set(AGGREGATES))],
     },
     prefer_skip_nested_validation=True,
 )
@@ -210,20 +223,17 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
         Class labels of the rows of ``H``.
     tau : float >= 0
         Activation threshold of eq. (7).
-    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
-        How a class is summarised before thresholding.
-
-        - ``"mean_activation"``: ``z`` of the class mean of the activations,
-          ``Z(X_c) = z(mean_{x in X_c} h(x))``. Needs only ``H``.
-        - ``"mean_input"``: the paper's definition, ``z`` of the layer's
-          activation at the class mean of the layer's *input*,
-          ``Z(X_c) = z(h(mean_{x in X_c} x))``. It needs the model, so it is
-          rejected here with a ``ValueError``; use
-          :func:`sparsity_report` with ``aggregate="mean_input"``.
-
-        For a layer ``h(x) = f(x W + b)`` with a non-linear ``f`` the two
-        differ (the mean of ``f`` is not ``f`` of the mean), though on the
-        input data itself they coincide.
+    aggregate : {"mean_activation", "mean_data", "mean_input"}, \
+            default="mean_activation"
+        How a class is summarised before thresholding. Only
+        ``"mean_activation"``, ``Z(X_c) = z(mean_{x in X_c} h(x))``, can be
+        computed from ``H`` alone. The paper's eq. (9) as written,
+        ``"mean_data"`` (``z`` of the layer's activation at the class mean of
+        the data, ``Z(X_c) = z(h_l(mean_{x in X_c} x))``), and
+        ``"mean_input"`` (at the class mean of the layer's input) need the
+        model: they are rejected here with a ``ValueError`` naming
+        :func:`sparsity_report`, which computes them (the user guide gives
+        the three formulas side by side).
 
     Returns
     -------
@@ -257,7 +267,7 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
         "y": ["array-like"],
         "tau": [Interval(Real, 0, None, closed="left")],
         "classes": ["array-like", None],
-        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+        "aggregate": [StrOptions(set(AGGREGATES))],
     },
     prefer_skip_nested_validation=True,
 )
@@ -286,8 +296,10 @@ def activation_overlapping_degree(
     classes : array-like, default=None
         At least 2 distinct labels present in ``y``. ``None`` uses all
         classes.
-    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
-        See :func:`class_activation_vectors`.
+    aggregate : {"mean_activation", "mean_data", "mean_input"}, \
+            default="mean_activation"
+        See :func:`class_activation_vectors` (only ``"mean_activation"`` can
+        be computed from ``H``).
 
     Returns
     -------
@@ -337,7 +349,7 @@ def activation_overlapping_degree(
             "array-like",
             StrOptions({"all"}),
         ],
-        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+        "aggregate": [StrOptions(set(AGGREGATES))],
     },
     prefer_skip_nested_validation=True,
 )
@@ -370,8 +382,10 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
     k : int, list of int or "all", default=2
         Subset size(s), each between 1 and the number of classes ``m``.
         ``"all"`` means ``k = 2, ..., m``.
-    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
-        See :func:`class_activation_vectors`.
+    aggregate : {"mean_activation", "mean_data", "mean_input"}, \
+            default="mean_activation"
+        See :func:`class_activation_vectors` (only ``"mean_activation"`` can
+        be computed from ``H``).
 
     Returns
     -------

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._hoyer import _hoyer_along
 from ._overlap import (
+    AGGREGATES,
     _binarize,
     _check_activations,
     _check_ks,
@@ -108,7 +109,8 @@ def _hidden_layers(estimator):
     if coefs is None:
         raise TypeError(
             f"{type(estimator).__name__} has transform_layers but no coefs_: "
-            "the threshold rule (tau='auto') and aggregate='mean_input' need "
+            "the threshold rule (tau='auto') and aggregate='mean_data' or "
+            "'mean_input' need "
             "the layers' weights. Pass a numeric tau and "
             "aggregate='mean_activation'."
         )
@@ -178,18 +180,42 @@ def _check_candidates(candidates):
     return values
 
 
-def _class_activation_matrix(H, y, tau, aggregate, layer_input=None, layer=None):
-    """Binary class activation vectors (eq. 9) of one layer.
+def _class_summaries(X, activations, layers, y, aggregate, model=None):
+    """Per row (the data, then every hidden layer): what eq. (9) thresholds.
 
-    ``aggregate="mean_input"`` passes the class means of ``layer_input``
-    through ``layer``; without a layer (the input data itself) the two
-    aggregations coincide.
+    Returns the classes and one ``(n_classes, n_units)`` float64 array per
+    row. For the data row every reading is its class means. For hidden
+    layer ``l``:
+
+    - ``"mean_data"`` (eq. 9 as written): ``h_l(mean_c x)``, the class mean
+      of the data propagated up through layers ``1 .. l``;
+    - ``"mean_input"``: ``h_l(mean_c h_{l-1})``, the layer applied to the
+      class mean of its own input;
+    - ``"mean_activation"``: ``mean_c h_l``, the class mean of the layer's
+      activations.
+
+    ``layers`` are the model's hidden layers (``_Layer``); ``"mean_input"``
+    needs them, ``"mean_data"`` passes the class means through the
+    (unwrapped) ``model`` itself when there are none.
     """
-    if aggregate == "mean_input" and layer is not None:
-        _, input_means = _class_means(layer_input, y)
-        return _binarize(layer.forward(input_means), tau)
-    _, means = _class_means(H, y)
-    return _binarize(means, tau)
+    classes, means = _class_means(X, y)
+    out = [means]
+    if aggregate == "mean_data" and not layers:
+        n_rows = len(activations) + 1
+        out += [np.asarray(H, dtype=np.float64)
+                for H in _activations(model, means)][: n_rows - 1]
+    elif aggregate == "mean_data":
+        V = means
+        for layer in layers:
+            V = layer.forward(V)
+            out.append(V)
+    elif aggregate == "mean_input":
+        inputs = [X, *activations[:-1]]
+        for layer, V in zip(layers, inputs):
+            out.append(layer.forward(_class_means(V, y)[1]))
+    else:
+        out += [_class_means(H, y)[1] for H in activations]
+    return classes, out
 
 
 @validate_params(
@@ -341,10 +367,12 @@ def select_activation_threshold(
     return Bunch(tau=tau, error=error, layer=index, tol=tol, reduction=reduction)
 
 
-def _report_row(
-    index, H, layer, layer_input, tau, y, ks, aggregate, tol, reduction, candidates
-):
-    """One row of :func:`sparsity_report` (layer 0 is the input data)."""
+def _report_row(index, H, layer, summary, tau, ks, tol, reduction, candidates):
+    """One row of :func:`sparsity_report` (layer 0 is the input data).
+
+    ``summary`` holds the row's class summaries (``_class_summaries``), None
+    without labels.
+    """
     n_units = H.shape[1]
     if n_units >= 2:
         hspm = _hoyer_along(H, axis=1)
@@ -372,8 +400,8 @@ def _report_row(
         "aod_all": np.nan,
         "aod_curve": np.nan,
     }
-    if y is not None:
-        Z = _class_activation_matrix(H, y, tau, aggregate, layer_input, layer)
+    if summary is not None:
+        Z = _binarize(summary, tau)
         n_classes = Z.shape[0]
         ends = _overlap_curve(Z, np.array([2, n_classes]))
         row["aod_2"], row["aod_all"] = float(ends[0]), float(ends[1])
@@ -392,11 +420,12 @@ def _report_row(
             "array-like",
             StrOptions({"all"}),
         ],
-        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+        "aggregate": [StrOptions(set(AGGREGATES))],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "reduction": [StrOptions({"mean", "max"})],
         "candidates": [Interval(Integral, 2, None, closed="left"), "array-like"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right"), None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -407,7 +436,7 @@ def sparsity_report(
     *,
     tau="auto",
     k="all",
-    aggregate="mean_activation",
+    aggregate="mean_data",
     tol=0.05,
     reduction="mean",
     candidates=50,
@@ -440,12 +469,23 @@ def sparsity_report(
     k : int, list of int or "all", default="all"
         Subset sizes of the AOD curve (``"all"``: ``k = 2, ..., m`` for ``m``
         classes, the curve of the paper's Figure 2).
-    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
-        How a class is summarised before thresholding (see
-        :func:`class_activation_vectors`). ``"mean_input"`` is the paper's
-        definition: the layer's activation at the class mean of the layer's
-        input (the previous layer's activations, or the data). For the input
-        row the two coincide.
+    aggregate : {"mean_data", "mean_input", "mean_activation"}, \
+            default="mean_data"
+        How a class ``c`` is summarised before thresholding (eq. 9), for
+        hidden layer ``l``:
+
+        - ``"mean_data"``, the paper's eq. (9) as written: the activation
+          binary vector of the class-mean *sample*, ``z(h_l(mean_c x))``,
+          the mean of the class's rows of ``X`` (after any earlier
+          ``Pipeline`` steps) propagated up through the network;
+        - ``"mean_input"``: the layer applied to the class mean of its own
+          input, ``z(h_l(mean_c h_{l-1}))``;
+        - ``"mean_activation"``: the class mean of the layer's activations,
+          ``z(mean_c h_l(x))``.
+
+        The first two need the layers' weights. For the input row the three
+        coincide, and for the first hidden layer ``"mean_data"`` and
+        ``"mean_input"`` do.
     tol : float > 0, default=0.05
         Tolerance of the threshold rule.
     reduction : {"mean", "max"}, default="mean"
@@ -523,22 +563,24 @@ def sparsity_report(
     else:
         taus = [tau] * n_rows
     ks = None
+    summaries = [None] * n_rows
     if y is not None:
         y = _check_labels(y, X.shape[0])
         if isinstance(k, bool):
             raise ValueError(f"k must be an int, a list of ints or 'all'; got {k!r}.")
         ks, _ = _check_ks(k, len(np.unique(y)))
+        layer_list = [] if layers[1] is None else layers[1:]
+        _, summaries = _class_summaries(X, rows[1:], layer_list, y, aggregate,
+                                        model=estimator)
     candidates = _check_candidates(candidates)
     results = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_report_row)(
             index,
             rows[index],
             layers[index],
-            rows[index - 1] if index > 0 else None,
+            summaries[index],
             taus[index],
-            y,
             ks,
-            aggregate,
             tol,
             reduction,
             candidates,
@@ -573,17 +615,23 @@ def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
     if y is None:
         raise ValueError("The AOD scorer needs class labels y; got y=None.")
     y = _check_labels(y, H.shape[0])
-    weights = None
+    layers = []
     if tau == "auto" or aggregate == "mean_input":
-        weights = _hidden_layers(estimator)[index]
+        layers = _hidden_layers(estimator)[: index + 1]
+    elif aggregate == "mean_data":
+        try:
+            layers = _hidden_layers(estimator)[: index + 1]
+        except TypeError:  # no weights: the model maps the class means
+            layers = []
     if tau == "auto":
+        weights = layers[index]
         tau, _ = _select_threshold(
             H, weights.coef, weights.visible_intercept, tol, "mean", 50
         )
-    if index == 0:
-        layer_input = _check_activations(X, input_name="X")
-    else:
-        layer_input = activations[index - 1]
-    Z = _class_activation_matrix(H, y, tau, aggregate, layer_input, weights)
+    X = _check_activations(X, input_name="X")
+    _, summaries = _class_summaries(
+        X, activations[: index + 1], layers, y, aggregate, model=estimator
+    )
+    Z = _binarize(summaries[index + 1], tau)
     ks, _ = _check_ks(k, Z.shape[0])
     return float(_overlap_curve(Z, ks)[0])

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ._overlap import AGGREGATES
 from ._report import _layer_score
 
 
@@ -75,7 +76,7 @@ class _SparsityScorer:
         "layer": [Integral],
         "k": [Interval(Integral, 1, None, closed="left")],
         "tau": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        "aggregate": [StrOptions({"mean_activation", "mean_input"})],
+        "aggregate": [StrOptions(set(AGGREGATES))],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "greater_is_better": ["boolean", None],
     },
@@ -87,7 +88,7 @@ def make_sparsity_scorer(
     layer=-1,
     k=2,
     tau="auto",
-    aggregate="mean_activation",
+    aggregate="mean_data",
     tol=0.05,
     greater_is_better=None,
 ):
@@ -116,9 +117,12 @@ def make_sparsity_scorer(
         Activation threshold for ``metric="aod"``; ``"auto"`` applies the
         paper's rule (:func:`select_activation_threshold` with ``tol`` and the
         mean reduction) to the scored data.
-    aggregate : {"mean_activation", "mean_input"}, default="mean_activation"
-        Class summary for ``metric="aod"``, see
-        :func:`class_activation_vectors`.
+    aggregate : {"mean_data", "mean_input", "mean_activation"}, \
+            default="mean_data"
+        Class summary of eq. (9) for ``metric="aod"``: ``"mean_data"`` (the
+        paper's definition as written: the layer's activation at the class
+        mean of the data), or the alternatives described in
+        :func:`sparsity_report`.
     tol : float > 0, default=0.05
         Tolerance of the threshold rule when ``tau="auto"``.
     greater_is_better : bool, default=None
@@ -147,7 +151,7 @@ def make_sparsity_scorer(
     >>> scorer = make_sparsity_scorer("aod", k=2)
     >>> scorer
     make_sparsity_scorer(metric='aod', layer=-1, k=2, tau='auto', \
-aggregate='mean_activation', tol=0.05, greater_is_better=False)
+aggregate='mean_data', tol=0.05, greater_is_better=False)
     >>> rbm = BernoulliRBM(n_components=16, n_iter=5, random_state=0)
     >>> scores = cross_validate(rbm, X, y, cv=3, scoring={"neg_aod": scorer})
     >>> bool(all(-1 <= s <= 0 for s in scores["test_neg_aod"]))

@@ -4,11 +4,13 @@ Pure numpy, no estimator glue: :func:`_select_threshold` works on a layer's
 activations and weights; :func:`~sklearn_sparsity.metrics.select_activation_threshold`
 in ``_report.py`` finds those for a fitted model.
 
-The rule: among candidate values, take the largest ``tau`` whose thresholded
-code ``s`` (``s_i = h_i`` where ``|h_i| >= tau``, else 0) does not change the
-reconstruction, ``||f(s W^T + c) - f(h W^T + c)||^2 < tol`` after a reduction
-over samples (mean or max), with ``f`` the logistic sigmoid.
+The rule: the largest ``tau`` whose thresholded code ``s`` (``s_i = h_i``
+where ``|h_i| >= tau``, else 0) does not change the reconstruction,
+``||f(s W^T + c) - f(h W^T + c)||^2 < tol`` after a reduction over samples
+(mean or max), with ``f`` the logistic sigmoid.
 """
+
+import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,6 +25,10 @@ _CACHE_BYTES = 2**29
 # Pre-activations are updated with a sparse product when at most this
 # fraction of a block's entries changes, else recomputed densely.
 _SPARSE_FRACTION = 0.2
+# The downward scan visits at most this many candidates; a longer list is
+# scanned at every m-th candidate, then bisected between the passing one and
+# the failing one above it.
+_MAX_SCAN = 1024
 
 
 def _threshold_candidates(H, candidates):
@@ -31,14 +37,20 @@ def _threshold_candidates(H, candidates):
     An int ``candidates`` asks for that many quantiles of ``|H|`` at levels
     evenly spaced in [0, 1], with ``method="lower"`` so that each is the
     magnitude of an actual entry; for a large ``H`` they are taken from an
-    evenly strided subset of at most ``_QUANTILE_SAMPLE`` entries. An array
-    is used as given (negative values are rejected by the caller).
+    evenly strided subset of at most ``_QUANTILE_SAMPLE`` entries, and there
+    are never more of them than entries in that subset (memory stays bounded
+    whatever the int). An array is used as given (negative values are
+    rejected by the caller).
     """
     if np.ndim(candidates) == 0:
         magnitudes = np.abs(H).ravel()
         stride = max(1, magnitudes.size // _QUANTILE_SAMPLE)
-        levels = np.linspace(0.0, 1.0, int(candidates))
-        values = np.quantile(magnitudes[::stride], levels, method="lower")
+        sample = np.sort(magnitudes[::stride])
+        n_levels = int(min(int(candidates), sample.size))
+        levels = np.linspace(0.0, 1.0, n_levels)
+        # method="lower": the entry at floor(level * (n - 1)).
+        index = np.floor(levels * (sample.size - 1) + 1e-9).astype(np.intp)
+        values = sample[np.minimum(index, sample.size - 1)]
     else:
         values = np.asarray(candidates, dtype=np.float64)
     return np.union1d(values.astype(np.float64), [0.0])[::-1]
@@ -92,19 +104,29 @@ class _Block:
         self.P = None
 
     def _pre_activation(self, tau):
-        """``s W^T`` for threshold ``tau``, from the last one when possible."""
+        """``s W^T`` for threshold ``tau``, from the last one when possible.
+
+        Moving to a smaller threshold adds the entries of the band between
+        the two, moving to a larger one subtracts them.
+        """
         P = self.P
-        band = self.magnitudes >= tau
-        if P is not None:
-            band &= self.magnitudes < self.tau
+        magnitudes = self.magnitudes
+        if P is None:
+            band, sign = magnitudes >= tau, 1.0
+        elif tau < self.tau:
+            band, sign = (magnitudes >= tau) & (magnitudes < self.tau), 1.0
+        elif tau > self.tau:
+            band, sign = (magnitudes >= self.tau) & (magnitudes < tau), -1.0
+        else:
+            return P
         n_band = np.count_nonzero(band)
-        if n_band > _SPARSE_FRACTION * band.size:
-            update = np.where(band, self.H, 0).astype(self.H.dtype, copy=False)
-            update = update @ self.Wt
-            if P is None:
-                P = update
-            else:
-                P += update
+        if P is None and n_band > _SPARSE_FRACTION * band.size:
+            P = np.where(band, self.H, 0).astype(self.H.dtype, copy=False) @ self.Wt
+        elif n_band > _SPARSE_FRACTION * band.size:
+            # Many entries change: recompute densely (no accumulated error).
+            P = (np.where(magnitudes >= tau, self.H, 0).astype(self.H.dtype,
+                                                               copy=False)
+                 @ self.Wt)
         else:
             if P is None:
                 P = np.zeros((self.H.shape[0], self.Wt.shape[1]), self.H.dtype)
@@ -113,6 +135,8 @@ class _Block:
                 indptr = np.zeros(band.shape[0] + 1, dtype=np.intp)
                 np.cumsum(np.bincount(rows, minlength=band.shape[0]), out=indptr[1:])
                 values = self.H[rows, cols]
+                if sign < 0:
+                    values = -values
                 P += sp.csr_matrix((values, cols, indptr), shape=band.shape) @ self.Wt
         if self.keep:
             self.P, self.tau = P, tau
@@ -142,24 +166,56 @@ class _Block:
         return np.einsum("ij,ij->i", R, R, dtype=np.float64)
 
 
-def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
-    """Largest candidate ``tau`` whose thresholded code keeps the reconstruction.
+def _distinct_between(blocks, low, high):
+    """Sorted distinct magnitudes of the blocks' entries in ``(low, high)``."""
+    parts = []
+    for block in blocks:
+        m = block.magnitudes
+        inside = m > low
+        if high is not None:
+            inside &= m < high
+        parts.append(m[inside])
+    return np.unique(np.concatenate(parts)).astype(np.float64)
+
+
+def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50,
+                      refine=None):
+    """Largest ``tau`` whose thresholded code keeps the reconstruction.
 
     The per-sample error of a threshold ``tau`` is
     ``e(x) = ||f(s W^T + c) - f(h W^T + c)||^2`` with ``s = h * (|h| >= tau)``
     and ``f`` the logistic sigmoid; the error of ``tau`` is the mean (or max)
-    of ``e`` over the rows of ``H``. The error need not be monotone in
-    ``tau``, so the result is defined as the **largest candidate whose error
-    is below** ``tol``, whatever the errors of smaller candidates.
+    of ``e`` over the rows of ``H``. A threshold *passes* when its error is
+    below ``tol``. The code, hence the error, only changes at the distinct
+    values of ``|h|``, so the thresholds that matter are those values.
 
-    Candidates are scanned from the largest down; each is evaluated in blocks
-    of rows and abandoned as soon as the errors summed so far prove it fails
-    (the mean is at least the partial sum over ``n_samples``; the max at
-    least any single row's error), so candidates far above the answer cost
-    little. Each block carries its pre-activations from one candidate to the
-    next, adding only the entries that the smaller threshold keeps (a sparse
-    product, see ``_Block``). ``tau = 0`` keeps every entry (``s = h``), has
-    error 0 and ends the scan, so a threshold is always found.
+    The search:
+
+    1. **Scan** the candidates from the largest down and stop at the first
+       that passes (``tau = 0`` keeps every entry, has error 0 and always
+       passes). Each candidate is evaluated in blocks of rows and abandoned
+       as soon as the errors summed so far prove it fails (the mean is at
+       least the partial sum over ``n_samples``; the max at least any single
+       row's error), so candidates far above the answer cost little. A list
+       of more than ``_MAX_SCAN`` candidates is scanned at every m-th one,
+       then bisected between the passing one and the failing one above it.
+    2. **Refine** (``refine=True``, the default for an int ``candidates``):
+       bisect over the distinct values of ``|h|`` between the passing
+       candidate and the failing one above it (above the largest, when the
+       largest passes) until they are adjacent values.
+
+    The result passes and the next larger value tried fails: with
+    refinement, the next larger distinct activation value. When the error
+    grows with ``tau`` (always for the identity reconstruction, and nearly
+    always for a sigmoid layer) this is the largest ``tau`` that satisfies
+    the rule. Since the error need not be monotone, passing values above a
+    failing candidate are not searched; an explicit list of at most
+    ``_MAX_SCAN`` candidates without refinement gives exactly the largest
+    passing candidate.
+
+    Each block carries its pre-activations from one threshold to the next,
+    adding (or, while bisecting, removing) only the entries whose state
+    changes (a sparse product, see ``_Block``).
 
     Parameters
     ----------
@@ -178,19 +234,25 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
     reduction : {"mean", "max"}, default="mean"
         How per-sample errors are combined.
     candidates : int >= 2 or array-like of float >= 0, default=50
-        The thresholds tried, always with 0 added: an int asks for that many
-        quantiles of ``|H|`` at levels evenly spaced in [0, 1] (each the
+        The thresholds scanned, always with 0 added: an int asks for that
+        many quantiles of ``|H|`` at levels evenly spaced in [0, 1] (each the
         magnitude of an entry of ``H``), an array gives them explicitly.
+    refine : bool or None, default=None
+        Refine between the scanned candidates over every distinct activation
+        value. ``None``: refine for an int ``candidates``, not for an array
+        (whose values are then the only thresholds tried).
 
     Returns
     -------
     tau : float
-        The selected threshold, one of the candidates (possibly 0).
+        The selected threshold: a value of ``|H|``, a candidate, or 0.
     error : float
         Its reconstruction error, below ``tol``.
     """
     n_samples = H.shape[0]
     dtype = H.dtype
+    if refine is None:
+        refine = np.ndim(candidates) == 0
     if W is not None:
         W = np.asarray(W, dtype=dtype)
         if c is not None:
@@ -208,9 +270,10 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
     # Sums over rows of e(x) at or above this fail the mean criterion.
     budget = tol * n_samples if reduction == "mean" else tol
 
-    for tau in _threshold_candidates(H, candidates):
+    def error_of(tau):
+        """The error of ``tau``, or None once it is proven to fail."""
         if tau == 0.0:
-            return 0.0, 0.0
+            return 0.0
         total = 0.0
         for block in blocks:
             errors = block.errors(tau, out)
@@ -221,9 +284,50 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50):
             else:
                 total = max(total, float(errors.max()))
             if total >= budget:
-                break
-        else:
-            error = total / n_samples if reduction == "mean" else total
-            if error < tol:
-                return float(tau), error
-    raise AssertionError("unreachable: tau = 0 is always a candidate")
+                return None
+        error = total / n_samples if reduction == "mean" else total
+        return error if error < tol else None
+
+    def bisect(values, low, high, low_error):
+        """Passing ``values[low]`` (error ``low_error``), failing ``values[high]``.
+
+        ``values`` is sorted either way; returns the passing end once the two
+        are adjacent. ``low`` may be -1 or ``len(values)`` for a passing
+        threshold outside ``values``.
+        """
+        while abs(high - low) > 1:
+            middle = (low + high) // 2
+            error = error_of(float(values[middle]))
+            if error is None:
+                high = middle
+            else:
+                low, low_error = middle, error
+        return low, low_error
+
+    values = _threshold_candidates(H, candidates)  # decreasing, 0 last
+    n_values = len(values)
+    stride = max(1, math.ceil(n_values / _MAX_SCAN))
+    scan = list(range(0, n_values, stride))
+    if scan[-1] != n_values - 1:
+        scan.append(n_values - 1)
+    failing = None  # index in values of the failing candidate above
+    for index in scan:
+        error = error_of(float(values[index]))
+        if error is not None:
+            break
+        failing = index
+    if failing is not None and index - failing > 1:
+        index, error = bisect(values, index, failing, error)
+        failing = index - 1
+    tau = float(values[index])
+    if refine:
+        upper = None if failing is None else float(values[failing])
+        between = _distinct_between(blocks, tau, upper)  # increasing
+        if between.size:
+            # Above the largest distinct value nothing is left to try: the
+            # virtual failing end len(between) stands for it when upper is
+            # None (it is never evaluated).
+            found, error = bisect(between, -1, between.size, error)
+            if found >= 0:
+                tau = float(between[found])
+    return tau, float(error)
