@@ -277,19 +277,22 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             random_state=seed, verbose=self.verbose,
         )
 
-    def _fit(self, X, y, pretrainer=None):
+    def _fit(self, X, y, pretrainer=None, monitor=None):
         """Fit; ``pretrainer`` is an already fitted stack to start from.
 
         Used by the experiments so that the DBN and the DpRBM share one
         pretrained stack (it must have been fitted on the same ``X`` with this
-        estimator's pretraining settings). Parameters are validated here
-        (``fit`` validates them through ``_fit_context``), and a failed fit
-        leaves no fitted attribute behind.
+        estimator's pretraining settings). ``monitor(epoch, coefs,
+        intercepts)``, if given, is called after every back-propagation epoch
+        (1-based) with the current parameters (read them, do not change
+        them). Parameters are validated here (``fit`` validates them through
+        ``_fit_context``), and a failed fit leaves no fitted attribute
+        behind.
         """
         self._validate_params()
-        return self._fit_checked(X, y, pretrainer)
+        return self._fit_checked(X, y, pretrainer, monitor)
 
-    def _fit_checked(self, X, y, pretrainer):
+    def _fit_checked(self, X, y, pretrainer, monitor=None):
         """Fit with validated parameters; no fitted attribute on failure."""
         if pretrainer is not None:
             check_is_fitted(pretrainer)
@@ -300,12 +303,12 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
                     f"hidden_layer_sizes={self.hidden_layer_sizes!r}."
                 )
         try:
-            return self._fit_network(X, y, pretrainer)
+            return self._fit_network(X, y, pretrainer, monitor)
         except Exception:
             _clear_fitted_attributes(self)
             raise
 
-    def _fit_network(self, X, y, pretrainer):
+    def _fit_network(self, X, y, pretrainer, monitor=None):
         if not self.finetune and not self.pretrain:
             raise ValueError(
                 "finetune=False trains only the output layer on top of pretrained "
@@ -363,7 +366,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
 
         state = self._backprop(
             X_train, y_train, X_val, y_val, coefs, intercepts, momentum, generator,
-            n_outputs,
+            n_outputs, monitor,
         )
 
         self.classes_ = classes
@@ -389,7 +392,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _backprop(self, X, y_idx, X_val, y_val, coefs, intercepts, momentum,
-                  generator, n_outputs):
+                  generator, n_outputs, monitor=None):
         """Run the SGD epochs; returns the final (or best) parameters."""
         dtype = coefs[0].dtype
         n_samples = X.shape[0]
@@ -434,6 +437,8 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
                         f"learning_rate (got {self.learning_rate})."
                     )
                 loss_curve.append(epoch_loss)
+                if monitor is not None:
+                    monitor(n_iter, coefs, intercepts)
                 message = f"loss {epoch_loss:.5f}"
                 if X_val is not None:
                     probs = forward(X_val, coefs, intercepts, self.loss)[-1]

@@ -99,7 +99,7 @@ def test_reproduce_figure1_digits(tmp_path, capsys):
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_git_commit_of_the_source_tree(tmp_path):
-    from sklearn_sparsity._cli import _git_commit
+    from sklearn_sparsity.experiments._output import git_commit as _git_commit
 
     package = tmp_path / "pkg"
     package.mkdir()
@@ -155,7 +155,9 @@ def test_learning_rate_overrides_reach_the_settings():
 
 
 def test_notes_tell_reduced_runs_from_other_overrides():
-    from sklearn_sparsity._cli import _overrides_note
+    from sklearn_sparsity.experiments._output import (
+        overrides_note as _overrides_note,
+    )
 
     assert _overrides_note({}, "birdsong", "paper") == ""
     assert _overrides_note({"max_train": 300, "scaler": "quantile"}, "birdsong",
@@ -181,7 +183,9 @@ def test_notes_tell_reduced_runs_from_other_overrides():
 
 
 def test_notes_do_not_list_overrides_equal_to_the_scale():
-    from sklearn_sparsity._cli import _overrides_note
+    from sklearn_sparsity.experiments._output import (
+        overrides_note as _overrides_note,
+    )
 
     paper = {"profile_epochs": 1000,
              "width_sizes": (500, 1000, 2000, 3000, 4000, 5000),

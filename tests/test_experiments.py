@@ -220,7 +220,8 @@ def test_overlap_vs_classes_curves():
     aod = summary[summary.metric == "aod"]
     assert set(aod.k) == set(range(2, 11))
     assert set(aod.model) == {"data", "DBN", "DpRBM", "Dsigm"}
-    for _, curve in aod.groupby(["model", "layer"]):
+    assert set(aod["aggregate"]) == {"mean_data", "mean_input", "mean_activation"}
+    for _, curve in aod.groupby(["model", "layer", "aggregate"]):
         values = curve.sort_values("k")["mean"].to_numpy()
         assert np.all(np.diff(values) <= 1e-12)  # non-increasing in k
         assert np.all((values >= 0) & (values <= 1))

@@ -71,7 +71,7 @@ def test_repr_and_pickle(mlp, digits):
     X, y = digits
     assert repr(hspm_scorer) == (
         "make_sparsity_scorer(metric='hspm', layer=-1, k=2, tau='auto', "
-        "aggregate='mean_activation', tol=0.05, greater_is_better=True)"
+        "aggregate='mean_data', tol=0.05, greater_is_better=True)"
     )
     assert "greater_is_better=False" in repr(neg_aod_scorer)
     for scorer in (hspm_scorer, neg_aod_scorer):

@@ -14,10 +14,11 @@ import time
 
 import numpy as np
 from joblib import Memory
-from scipy.special import expit
 
 from .._stacked_rbm import _cached_fit_layer
-from ..metrics import average_activation_overlap, mean_hoyer_sparseness
+from ..metrics import mean_hoyer_sparseness
+from ..metrics._overlap import AGGREGATES, _binarize, _overlap_curve
+from ..metrics._report import _class_summaries, _hidden_layers
 from ..metrics._threshold import _select_threshold
 from ._data import load_experiment_data
 from ._models import (
@@ -31,64 +32,56 @@ from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
 from ._settings import get_settings
 
-def _class_means(H, y, classes):
-    return np.stack([H[y == c].mean(axis=0) for c in classes])
-
-
-def _overlap_records(base, inputs, coefs, intercepts, visible, y, settings, rng):
+def _overlap_records(base, X, activations, layers, y, settings, rng):
     """tau and the average AOD among k classes of every layer (eqs. 7-10).
 
-    Layer ``l`` (1-based) has input ``inputs[l - 1]`` (the data for ``l = 1``)
-    and activations ``inputs[l]``. Following the paper, a class is represented
-    by the layer's activation at the class mean of the layer's input,
-    ``Z(X_c) = z(f(mean(input_c) W_l + b_l))`` ("mean_input"); tau is the
-    largest threshold that keeps the layer's reconstruction
-    ``f(s W_l^T + c_l)`` of (a subsample of) the test activations within
-    ``tol=0.05`` in mean squared error (``c_l`` the RBM's visible bias, none
-    without pretraining). Layer 0 is the data itself: tau by the identity
-    reconstruction, ``Z(X_c)`` the thresholded class mean.
+    Row 0 is the data ``X`` itself, row ``l`` hidden layer ``l`` with
+    activations ``activations[l - 1]`` and weights ``layers[l - 1]`` (the
+    metrics' layer adapter). tau is the paper's rule (the largest threshold
+    that keeps the layer's reconstruction ``f(s W_l^T + c_l)`` of a
+    ``tau_rows`` subsample of the test activations within ``tol=0.05`` in
+    mean squared error; ``c_l`` the RBM's visible bias, none without
+    pretraining; the identity reconstruction for the data). The AOD is
+    recorded for each of the three readings of eq. (9) (key
+    ``"aggregate"``): ``"mean_data"``, the paper's as written, the network's
+    activation at the class mean of the data; ``"mean_input"``, the layer at
+    the class mean of its input; ``"mean_activation"``, the class mean of
+    the layer's activations.
     """
     classes = np.unique(y)
-    ks = [k for k in settings["ks"] if k <= len(classes)]
-    n_rows = inputs[0].shape[0]
-    rows = (np.sort(rng.choice(n_rows, settings["tau_rows"], replace=False))
-            if settings["tau_rows"] and n_rows > settings["tau_rows"]
-            else slice(None))
-    out = []
-    for layer in range(len(inputs)):
-        H = inputs[layer]
-        if layer == 0:
-            tau, _ = _select_threshold(H[rows], None)
-            Z = _class_means(H, y, classes)
-        else:
-            W, b = coefs[layer - 1], intercepts[layer - 1]
-            c = None if visible is None else visible[layer - 1]
-            tau, _ = _select_threshold(H[rows], W, c)
-            Z = expit(_class_means(inputs[layer - 1], y, classes) @ W + b)
-        out.append({**base, "layer": layer, "metric": "tau", "k": None,
-                    "value": float(tau)})
-        curve = average_activation_overlap(Z, classes, tau=tau, k=ks)
-        out += [{**base, "layer": layer, "metric": "aod", "k": int(k),
-                 "value": float(v)} for k, v in zip(ks, curve)]
+    ks = np.array([k for k in settings["ks"] if k <= len(classes)])
+    rows = [X, *activations]
+    n_rows = X.shape[0]
+    subset = (np.sort(rng.choice(n_rows, settings["tau_rows"], replace=False))
+              if settings["tau_rows"] and n_rows > settings["tau_rows"]
+              else slice(None))
+    taus = [_select_threshold(X[subset], None)[0]]
+    taus += [_select_threshold(H[subset], layer.coef, layer.visible_intercept)[0]
+             for H, layer in zip(activations, layers)]
+    out = [{**base, "layer": index, "metric": "tau", "k": None,
+            "value": float(tau)} for index, tau in enumerate(taus)]
+    for aggregate in AGGREGATES:
+        _, summaries = _class_summaries(X, rows[1:], layers, y, aggregate)
+        for index, (summary, tau) in enumerate(zip(summaries, taus)):
+            curve = _overlap_curve(_binarize(summary, tau), ks)
+            out += [{**base, "layer": index, "metric": "aod", "k": int(k),
+                     "aggregate": aggregate, "value": float(v)}
+                    for k, v in zip(ks, curve)]
     return out
 
 
 def _evaluate(model, clf, X_test, y_test, settings, seed, base):
     """Records of one fitted network on the test set."""
-    layers = clf.transform_layers(X_test)
+    activations = clf.transform_layers(X_test)
     error = float(np.mean(clf.predict(X_test) != y_test))
     base = {**base, "model": model, "seed": seed}
     out = [{**base, "layer": None, "metric": "test_error", "k": None,
             "value": error}]
     out += [{**base, "layer": i + 1, "metric": "hspm", "k": None,
-             "value": mean_hoyer_sparseness(H)} for i, H in enumerate(layers)]
-    visible = (clf.pretrainer_.visible_intercepts_
-               if hasattr(clf, "pretrainer_") else None)
-    rng = np.random.default_rng(seed)
-    overlap = _overlap_records(
-        base, [X_test, *layers], clf.coefs_[:-1], clf.intercepts_[:-1], visible,
-        y_test, settings, rng,
-    )
+             "value": mean_hoyer_sparseness(H)}
+            for i, H in enumerate(activations)]
+    overlap = _overlap_records(base, X_test, activations, _hidden_layers(clf),
+                               y_test, settings, np.random.default_rng(seed))
     # Layer 0 is the data, reported once in the "data" rows.
     return out + [r for r in overlap if r["layer"] != 0]
 
@@ -97,7 +90,7 @@ def _data_records(dataset, X_test, y_test, settings):
     base = {"dataset": dataset, "model": "data", "seed": 0}
     out = [{**base, "layer": 0, "metric": "hspm", "k": None,
             "value": mean_hoyer_sparseness(X_test)}]
-    overlap = _overlap_records(base, [X_test], [], [], None, y_test, settings,
+    overlap = _overlap_records(base, X_test, [], [], y_test, settings,
                                np.random.default_rng(0))
     return out + overlap
 

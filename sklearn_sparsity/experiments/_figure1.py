@@ -49,6 +49,9 @@ def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
     """Tasks of Figure 1(a) ("epochs"), 1(b) ("width") or 1(c) ("depth")."""
     if experiment == "epochs":
         configs = [(settings["hidden_layer_sizes"], settings["pretrain_epochs"])]
+        # The caption of Figure 1(a) gives its own momentum schedule.
+        settings = {**settings,
+                    "momentum_schedule": settings["figure1a_momentum_schedule"]}
     elif experiment == "width":
         configs = [((w,), settings["profile_epochs"])
                    for w in settings["width_sizes"]]
@@ -142,9 +145,13 @@ def sparsity_vs_epochs(dataset="digits", *, scale="quick", settings=None,
 
 sparsity_vs_epochs.__doc__ = """Figure 1(a): HSPM of every layer per pretraining epoch.
 
-    The stack has the settings of :func:`compare_pretraining` (same network,
-    epochs, learning rate and seeds), so with a ``cache_dir`` it is the very
-    stack of the tables, loaded from the cache.
+    The stack has the network, epochs and seeds of
+    :func:`compare_pretraining` and the DpRBM's pretraining rate, with the
+    momentum schedule of the caption of the paper's Figure 1(a),
+    ``settings["figure1a_momentum_schedule"]`` (``"step"``: 0.5 for the
+    first half of the epochs, then 0.9); with ``"linear"``, the tables'
+    schedule, and a ``cache_dir`` it is the very stack of the tables, loaded
+    from the cache.
 """ + _PARAMS_DOC + """
     Examples
     --------

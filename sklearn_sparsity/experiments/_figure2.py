@@ -14,16 +14,20 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
     loaded from the cache), the mean of the AOD (eq. 10) over all subsets of
     ``k`` classes, ``k = 2 .. 10``, on the test set:
 
-    - a class ``c`` is represented by the layer's activation at the class
-      mean of the layer's input, ``Z(X_c) = z(f(mean_{x in X_c} x_{l-1} W_l +
-      b_l))`` (the paper's definition, ``aggregate="mean_input"``), computed
-      from the network's weights; for the data, by its thresholded class mean;
+    - a class ``c`` is represented by a binary vector ``Z(X_c)`` (eq. 9),
+      in each of the three readings (column ``aggregate``): ``"mean_data"``,
+      eq. 9 as written, the network's activation at the class-mean sample
+      ``z(h_l(mean_{x in X_c} x))``; ``"mean_input"``, the layer applied to
+      the class mean of its own input, ``z(f(mean_{x in X_c} h_{l-1}(x) W_l
+      + b_l))``; ``"mean_activation"``, the class mean of the layer's
+      activations; for the data, all three are its thresholded class mean;
     - the threshold ``tau`` of each layer follows the paper's rule: the
-      largest ``tau`` (among 50 quantiles of the activations) whose
-      thresholded code changes the layer's reconstruction ``f(s W_l^T + c_l)``
-      of the test activations (a 2,000-row subsample) by less than 0.05 in
-      mean squared error; ``c_l`` is the RBM's visible bias (none for the
-      Dsigm), and the data uses the identity reconstruction.
+      largest ``tau`` whose thresholded code changes the layer's
+      reconstruction ``f(s W_l^T + c_l)`` of the test activations (a
+      2,000-row subsample) by less than 0.05 in mean squared error (see
+      :func:`~sklearn_sparsity.metrics.select_activation_threshold`);
+      ``c_l`` is the RBM's visible bias (none for the Dsigm), and the data
+      uses the identity reconstruction.
 
     A lower AOD means that the classes are coded by more distinct units.
 
@@ -55,8 +59,8 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
     -------
     summary : pandas.DataFrame
         One row per ``(dataset, model, layer, metric, k)`` with ``mean``,
-        ``std`` and ``n_seeds``; ``metric`` is ``"aod"`` (one row per ``k``)
-        or ``"tau"``. The data is ``model="data", layer=0``.
+        ``std`` and ``n_seeds``; ``metric`` is ``"aod"`` (one row per ``k``
+        and ``aggregate``) or ``"tau"``. The data is ``model="data", layer=0``.
     runs : pandas.DataFrame
         The per-seed values, if ``return_runs``.
 
@@ -66,7 +70,8 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
     >>> s = overlap_vs_classes(
     ...     "digits", settings={"hidden_layer_sizes": (32, 32),
     ...                         "pretrain_epochs": 1, "finetune_epochs": 2})
-    >>> aod = s[(s.metric == "aod") & (s.model == "DpRBM") & (s.layer == 2)]
+    >>> aod = s[(s.metric == "aod") & (s.model == "DpRBM") & (s.layer == 2)
+    ...         & (s["aggregate"] == "mean_data")]
     >>> aod.k.tolist()
     [2, 3, 4, 5, 6, 7, 8, 9, 10]
     """

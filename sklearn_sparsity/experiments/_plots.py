@@ -24,8 +24,11 @@ def _pyplot():
 
 
 def _select(summary, **conditions):
+    """Records matching every condition (``aggregate`` also matches records
+    without the key, which do not depend on it)."""
     return [r for r in summary
-            if all(r.get(k) == v for k, v in conditions.items())]
+            if all(r.get(k, v if k == "aggregate" else None) == v
+                   for k, v in conditions.items())]
 
 
 def _band(ax, x, rows, **kwargs):
@@ -43,8 +46,11 @@ def _layers(rows):
     return sorted({r["layer"] for r in rows if r["layer"] is not None})
 
 
-def plot_comparison(summary, path, title=""):
-    """HSPM of every layer per network, and AOD among k classes (top layer)."""
+def plot_comparison(summary, path, title="", aggregate="mean_data"):
+    """HSPM of every layer per network, and AOD among k classes (top layer).
+
+    ``aggregate`` is the reading of eq. (9) of the AOD panel.
+    """
     plt = _pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     data = _select(summary, model="data", metric="hspm")
@@ -66,15 +72,15 @@ def plot_comparison(summary, path, title=""):
                and r["model"] != "data"), default=None)
     for model in ("data", "DBN", "DpRBM", "Dsigm"):
         layer = 0 if model == "data" else top
-        rows = sorted(_select(summary, model=model, metric="aod", layer=layer),
-                      key=lambda r: r["k"])
+        rows = sorted(_select(summary, model=model, metric="aod", layer=layer,
+                              aggregate=aggregate), key=lambda r: r["k"])
         if rows:
             _band(ax2, [r["k"] for r in rows], rows, marker=".",
                   label=f"{model}" + ("" if model == "data" else f" layer {top}"),
                   color=_COLORS[model])
     ax2.set_xlabel("k (number of classes)")
     ax2.set_ylabel("average AOD among k classes")
-    ax2.set_title("Activation overlap, top layer")
+    ax2.set_title(f"Activation overlap, top layer ({aggregate})")
     ax2.legend()
     if title:
         fig.suptitle(title)
@@ -83,27 +89,34 @@ def plot_comparison(summary, path, title=""):
     plt.close(fig)
 
 
-def plot_overlap(summary, path, title=""):
-    """Figure 2: AOD among k classes, one panel per hidden layer."""
+def plot_overlap(summary, path, title="", aggregates=("mean_data",)):
+    """Figure 2: AOD among k classes, one panel per hidden layer.
+
+    One row of panels per reading of eq. (9) in ``aggregates``.
+    """
     plt = _pyplot()
     layers = [v for v in _layers(_select(summary, metric="aod")) if v > 0]
-    fig, axes = plt.subplots(1, len(layers), figsize=(4 * len(layers), 3.6),
+    fig, axes = plt.subplots(len(aggregates), len(layers),
+                             figsize=(4 * len(layers), 3.4 * len(aggregates)),
                              squeeze=False, sharey=True)
-    data = sorted(_select(summary, model="data", metric="aod"),
-                  key=lambda r: r["k"])
-    for ax, layer in zip(axes[0], layers):
-        if data:
-            _band(ax, [r["k"] for r in data], data, marker=".", label="data",
-                  color=_COLORS["data"], linestyle="--")
-        for model in ("DBN", "DpRBM", "Dsigm"):
-            rows = sorted(_select(summary, model=model, metric="aod",
-                                  layer=layer), key=lambda r: r["k"])
-            if rows:
-                _band(ax, [r["k"] for r in rows], rows, marker=".", label=model,
-                      color=_COLORS[model])
-        ax.set_title(f"hidden layer {layer}")
-        ax.set_xlabel("k (number of classes)")
-    axes[0][0].set_ylabel("average AOD among k classes")
+    data = sorted(_select(summary, model="data", metric="aod",
+                          aggregate=aggregates[0]), key=lambda r: r["k"])
+    for row, aggregate in zip(axes, aggregates):
+        for ax, layer in zip(row, layers):
+            if data:
+                _band(ax, [r["k"] for r in data], data, marker=".",
+                      label="data", color=_COLORS["data"], linestyle="--")
+            for model in ("DBN", "DpRBM", "Dsigm"):
+                rows = sorted(_select(summary, model=model, metric="aod",
+                                      layer=layer, aggregate=aggregate),
+                              key=lambda r: r["k"])
+                if rows:
+                    _band(ax, [r["k"] for r in rows], rows, marker=".",
+                          label=model, color=_COLORS[model])
+            ax.set_title(f"hidden layer {layer}, {aggregate}"
+                         if len(aggregates) > 1 else f"hidden layer {layer}")
+            ax.set_xlabel("k (number of classes)")
+        row[0].set_ylabel("average AOD among k classes")
     axes[0][0].legend()
     if title:
         fig.suptitle(title)

@@ -72,6 +72,33 @@ def write_csv(records, path):
             writer.writerow({k: "" if v is None else v for k, v in rec.items()})
 
 
+def _parse(text):
+    """A CSV cell back to None, int, float or str."""
+    if text == "":
+        return None
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_csv(path):
+    """Records written by :func:`write_csv` (empty cells are None).
+
+    Numbers come back as int or float; ``model`` and the other text
+    columns stay strings.
+    """
+    with open(path, newline="") as f:
+        return [{k: (v if k in _TEXT_COLUMNS else _parse(v))
+                 for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+# Columns that stay text even when they look like numbers.
+_TEXT_COLUMNS = ("dataset", "model", "metric", "aggregate", "experiment")
+
+
 def fmt(mean, std=math.nan, digits=3):
     """``"0.123 ± 0.004"``, ``"0.123"`` without a spread, ``"n/a"`` for NaN."""
     if mean is None or not np.isfinite(mean):

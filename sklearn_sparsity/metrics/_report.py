@@ -200,7 +200,9 @@ def _class_summaries(X, activations, layers, y, aggregate, model=None):
     """
     classes, means = _class_means(X, y)
     out = [means]
-    if aggregate == "mean_data" and not layers:
+    if not activations:
+        pass
+    elif aggregate == "mean_data" and not layers:
         n_rows = len(activations) + 1
         out += [np.asarray(H, dtype=np.float64)
                 for H in _activations(model, means)][: n_rows - 1]
