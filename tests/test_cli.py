@@ -211,3 +211,92 @@ def test_python_dash_m_entry_point(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_demo_prints_the_papers_table_and_a_verdict(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "1. Learning rates" in out and "validation split" in out
+    assert "the paper's Table 1" in out
+    assert "1.17 %" in out and "2.01 %" in out and "not given" in out
+    assert "eq. 9 as written" in out
+    assert "sparseness claim" in out and "overlap claim" in out
+
+
+def test_select_rates_writes_the_grid_and_a_rates_file(tmp_path, capsys):
+    argv = ["select-rates", "demo", "--out", str(tmp_path), *TINY]
+    assert main(argv) == 0
+    chosen = json.loads((tmp_path / "selected_rates_demo.json").read_text())
+    assert set(chosen) == {"pretrain_learning_rate", "learning_rate"}
+    assert set(chosen["learning_rate"]) == {"DBN", "DpRBM", "Dsigm"}
+    md = (tmp_path / "select_rates_demo.md").read_text()
+    assert md.count("| DBN |") == 16 and md.count("| Dsigm |") == 4
+    assert "the test set is not used" in md
+    assert (tmp_path / "run_info_select_rates_demo.json").exists()
+    # The rates file drives a reproduction; --lr still overrides one network.
+    out = tmp_path / "rep"
+    argv = ["reproduce", "figure2", "--dataset", "digits", "--out", str(out),
+            "--rates", str(tmp_path / "selected_rates_demo.json"),
+            "--lr", "Dsigm=0.05", *TINY]
+    assert main(argv) == 0
+    info = json.loads((out / "run_info_figure2.json").read_text())
+    rates = info["experiments"]["comparison_digits"]["settings"]["learning_rate"]
+    assert rates == {**chosen["learning_rate"], "Dsigm": 0.05}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "cannot read the rates file"),
+    ('{"epochs": 3}', "is not a rates file"),
+])
+def test_bad_rates_file_is_a_usage_error(tmp_path, capsys, content, message):
+    path = tmp_path / "rates.json"
+    path.write_text(content)
+    assert main(["reproduce", "table1", "--rates", str(path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_reproduce_writes_paper_rows_and_claims(tmp_path, capsys,
+                                                shared_data_dir):
+    argv = ["reproduce", "table1", "--data-home", str(shared_data_dir),
+            "--out", str(tmp_path), "--max-train", "300", "--max-test", "300",
+            *TINY]
+    assert main(argv) == 0
+    md = (tmp_path / "table1.md").read_text()
+    assert "|   paper | 0.630 |" in md
+    assert "| 0.390 | 0.530 | 1.17 % |" in md  # two layers asked for
+    assert "not given" in md
+    aod = (tmp_path / "table1_aod.md").read_text()
+    assert "mean_data" in aod and "paper (Fig. 2)" in aod
+    claims = (tmp_path / "claims.md").read_text()
+    assert "DpRBM sparser than Dsigm in layer 1" in claims
+    assert "holds" in claims or "fails" in claims
+    # The claims command reads the same results back.
+    assert main(["claims", str(tmp_path), "--out", str(tmp_path / "c")]) == 0
+    again = (tmp_path / "c" / "claims.md").read_text()
+    assert again.split("Command:")[0] == claims.split("Command:")[0]
+
+
+def test_claims_command_errors(tmp_path, capsys):
+    assert main(["claims", str(tmp_path / "missing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert main(["claims", str(tmp_path)]) == 2
+    assert "none of the given folders" in capsys.readouterr().err
+
+
+def test_figure1_parts_and_its_momentum_schedule(tmp_path, capsys):
+    argv = ["reproduce", "figure1", "--dataset", "digits", "--out",
+            str(tmp_path), "--parts", "a", *TINY]
+    assert main(argv) == 0
+    assert (tmp_path / "figure1a.md").exists()
+    assert not (tmp_path / "figure1b.md").exists()
+    assert "(step)" in (tmp_path / "figure1a.md").read_text()
+    assert main([*argv, "--momentum-schedule", "linear"]) == 0
+    assert "(linear)" in (tmp_path / "figure1a.md").read_text()
+    assert main([*argv[:-len(TINY)], "--parts", "x"]) == 2
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--version"])
+    assert exc.value.code == 0
+    assert sklearn_sparsity.__version__ in capsys.readouterr().out

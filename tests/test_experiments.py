@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 from sklearn_sparsity.experiments import (
     Task,
@@ -13,6 +14,7 @@ from sklearn_sparsity.experiments import (
     get_settings,
     overlap_vs_classes,
     run_tasks,
+    select_learning_rates,
     sparsity_vs_depth,
     sparsity_vs_epochs,
     sparsity_vs_width,
@@ -343,53 +345,75 @@ def test_missing_pandas_is_a_clear_error(monkeypatch):
 
 
 # ----------------------------------------------- the paper's claims (MNIST)
-# Quick scale on the MNIST subset, with the paper's network (500-500-2000)
-# on 1,000 training and 1,000 test images, 5 pretraining and 10 fine-tuning
-# epochs (about a minute on two busy cores; the sizes were cut for time, not
-# chosen for the outcome). The HSPM claim holds in all three layers there, but
-# it is fragile at this scale: the same run on 2,000 training and 2,000 test
-# images gave layer 3 HSPM 0.235 (DpRBM) vs 0.383 (Dsigm), against the claim.
-# The Dsigm's upper layers are then still close to their initialisation; see
-# docs/reproduction.rst for the paper-scale numbers.
-CLAIM_SETTINGS = {"max_train": 1000, "max_test": 1000}
+# A configuration where both networks have learned (test error far below the
+# 90 % of chance) and which fits the test budget (about a minute): the
+# paper's network 500-500-2000 on 2,000 MNIST training and 1,000 test images,
+# 5 pretraining and 60 fine-tuning epochs with minibatches of 20. The Dsigm
+# uses rate 0.1 of the paper's set: with rate 1 and these small minibatches
+# it saturates and stays at chance (90 % error). The rates were fixed by
+# whether the networks learn, before the claims were looked at. At the quick
+# scale's 10 fine-tuning epochs the Dsigm has not learned (90 % error), so
+# the claims are not tested there.
+CLAIM_SETTINGS = {"max_train": 2000, "max_test": 1000, "finetune_epochs": 60,
+                  "batch_size": 20, "learning_rate": {"Dsigm": 0.1}}
 
 
 @pytest.fixture(scope="module")
-def mnist_quick(request):
+def mnist_learned(request):
     data = request.getfixturevalue("shared_data_dir")
     return compare_pretraining("mnist", scale="quick", data_home=data,
                                settings=CLAIM_SETTINGS)
 
 
-def _value(summary, model, metric, layer, k=None):
+def _value(summary, model, metric, layer, k=None, aggregate=None):
+    same_layer = (summary.layer.isna() if layer is None
+                  else summary.layer == layer)
     rows = summary[(summary.model == model) & (summary.metric == metric)
-                   & (summary.layer == layer)]
+                   & same_layer]
     if k is not None:
         rows = rows[rows.k == k]
+    if aggregate is not None:
+        rows = rows[rows["aggregate"] == aggregate]
     assert len(rows) == 1
     return float(rows["mean"].iloc[0])
 
 
+def test_claim_setting_has_networks_that_learned(mnist_learned):
+    for model in ("DBN", "DpRBM", "Dsigm"):
+        error = _value(mnist_learned, model, "test_error", None)
+        assert error < 0.3, f"{model}: test error {error:.3f}"
+
+
 @pytest.mark.parametrize("layer", [1, 2, 3])
-def test_claim_dprbm_sparser_than_dsigm(mnist_quick, layer):
-    dprbm = _value(mnist_quick, "DpRBM", "hspm", layer)
-    dsigm = _value(mnist_quick, "Dsigm", "hspm", layer)
+def test_claim_dprbm_sparser_than_dsigm(mnist_learned, layer):
+    dprbm = _value(mnist_learned, "DpRBM", "hspm", layer)
+    dsigm = _value(mnist_learned, "Dsigm", "hspm", layer)
     assert dprbm > dsigm, f"layer {layer}: DpRBM {dprbm:.3f}, Dsigm {dsigm:.3f}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Does not hold at quick scale on the MNIST subset (1,000 train / 1,000 "
-    "test images, 500-500-2000, 5 pretraining + 10 fine-tuning epochs, seed 0): "
-    "average AOD among 2 classes in layer 3 is 0.914 for the DpRBM and 0.000 "
-    "for the Dsigm (digits, 256-256, quick scale: 0.877 vs 0.358). The "
-    "Dsigm has not learned after 10 epochs (90% test error; lr 1.0, lr 0.1 "
-    "learns nothing): its layer 3 is almost silent, the tau rule gives "
-    "tau = 0.00023 and no unit is active at any class-mean input, hence AOD 0. "
-    "See docs/reproduction.rst."))
-def test_claim_dprbm_top_layer_overlaps_less(mnist_quick):
-    dprbm = _value(mnist_quick, "DpRBM", "aod", 3, k=2)
-    dsigm = _value(mnist_quick, "Dsigm", "aod", 3, k=2)
+def test_claim_dprbm_top_layer_overlaps_less(mnist_learned):
+    # Eq. 9 as written (the default reading).
+    dprbm = _value(mnist_learned, "DpRBM", "aod", 3, k=2, aggregate="mean_data")
+    dsigm = _value(mnist_learned, "Dsigm", "aod", 3, k=2, aggregate="mean_data")
     assert dprbm < dsigm, f"AOD k=2, layer 3: DpRBM {dprbm:.3f}, Dsigm {dsigm:.3f}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Does not hold on scikit-learn's digits (the demo's setting: 256-256, 10 "
+    "pretraining and 30 fine-tuning epochs, minibatch 20, rates chosen on a "
+    "validation split), where all three networks learned (test error 2.8 / "
+    "5.6 / 6.9 %): the Dsigm is the sparser network in both layers (HSPM "
+    "0.49 / 0.57 against the DpRBM's 0.37 / 0.17) and its top layer overlaps "
+    "less (AOD k=2, eq. 9 as written: 0.32 against 0.90). See "
+    "docs/reproduction.rst."))
+def test_claims_on_digits():
+    rates = {"learning_rate": {"DBN": 0.05, "DpRBM": 0.1, "Dsigm": 1.0}}
+    summary = compare_pretraining("digits", settings=rates)
+    for layer in (1, 2):
+        assert (_value(summary, "DpRBM", "hspm", layer)
+                > _value(summary, "Dsigm", "hspm", layer))
+    assert (_value(summary, "DpRBM", "aod", 2, k=2, aggregate="mean_data")
+            < _value(summary, "Dsigm", "aod", 2, k=2, aggregate="mean_data"))
 
 
 # ------------------------------------------------------ Birdsong input scaler
@@ -416,3 +440,145 @@ def test_birdsong_scalers_map_to_unit_interval(shared_data_dir, scaler):
     if scaler == "quantile":
         # Each feature's empirical CDF: about uniform on the training part.
         assert np.allclose(X.std(axis=0), np.sqrt(1 / 12), atol=0.02)
+
+
+# ------------------------------------------------------- the paper's numbers
+@pytest.fixture(scope="module")
+def paper_text(shared_data_dir):
+    path = shared_data_dir.parent / "paper" / (
+        "li2013-unsupervised-pretraining-moderate-sparseness.txt")
+    if not path.exists():
+        pytest.skip(f"the paper's text is not at {path}")
+    return path.read_text()
+
+
+@pytest.mark.parametrize("dataset, caption", [
+    ("mnist", "Table 1. Hoyer's sparseness measures (HSPM) of DNNs (500-"),
+    ("birdsong", "Table 2. Hoyer's sparseness measures (HSPM) of DNNs (50-100-"),
+])
+def test_paper_tables_match_the_papers_text(paper_text, dataset, caption):
+    from sklearn_sparsity.experiments._paper import PAPER_TABLES
+
+    text = paper_text.replace("’", "'")
+    start = text.index(caption.replace("’", "'"))
+    lines = text[start:start + 400].splitlines()
+    table = PAPER_TABLES[dataset]
+    found = {}
+    for line in lines:
+        words = line.split()
+        if words and words[0] in ("DBNs", "DpRBMs", "Dsigm"):
+            found[words[0].rstrip("s") if words[0] != "DpRBMs" else "DpRBM"] = (
+                words[1:])
+    assert set(found) == {"DBN", "DpRBM", "Dsigm"}
+    for model, words in found.items():
+        hspm = [float(w) for w in words[:4]]
+        assert table[model]["hspm"] == pytest.approx(hspm), model
+        assert table["data"]["hspm"][0] == pytest.approx(hspm[0])
+        if len(words) > 4:
+            assert table[model]["test_error"] == pytest.approx(
+                float(words[4].rstrip("%")) / 100)
+        else:
+            assert np.isnan(table[model]["test_error"])
+
+
+def test_paper_statements_are_quoted(paper_text):
+    from sklearn_sparsity.experiments._paper import PAPER_STATEMENTS
+
+    flat = " ".join(paper_text.split())
+    for key, (quote, _) in PAPER_STATEMENTS.items():
+        assert " ".join(quote.split()) in flat, key
+
+
+# ------------------------------------------------ learning-rate selection
+def _grid_summary(errors, losses=None):
+    out = []
+    for (model, p, f), error in errors.items():
+        base = {"model": model, "pretrain_lr": p, "lr": f, "layer": None}
+        out.append({**base, "metric": "validation_error", "mean": error})
+        out.append({**base, "metric": "validation_log_loss",
+                    "mean": (losses or {}).get((model, p, f), 1.0)})
+    return out
+
+
+def test_chosen_rates_lowest_validation_error_then_log_loss_then_order():
+    from sklearn_sparsity.experiments._select import chosen_rates
+
+    errors = {("DBN", 1.0, 0.1): 0.2, ("DBN", 0.1, 0.1): 0.1,
+              ("DBN", 0.1, 1.0): 0.1, ("DpRBM", 1.0, 0.1): 0.3,
+              ("DpRBM", 0.1, 0.1): 0.3, ("Dsigm", None, 1.0): 0.5,
+              ("Dsigm", None, 0.1): 0.5}
+    losses = {("DBN", 0.1, 0.1): 0.4, ("DBN", 0.1, 1.0): 0.5}
+    chosen = chosen_rates(_grid_summary(errors, losses), (1.0, 0.1, 0.05, 0.01))
+    assert chosen == {"pretrain_learning_rate": {"DBN": 0.1, "DpRBM": 1.0},
+                      "learning_rate": {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 1.0}}
+    # A valid settings override.
+    settings = get_settings("mnist", "paper", chosen)
+    assert settings["pretrain_learning_rate"] == {"DBN": 0.1, "DpRBM": 1.0}
+
+
+def test_selection_never_sees_the_test_set(monkeypatch):
+    from sklearn_sparsity.experiments import _select
+
+    calls = []
+    original = _select.load_experiment_data
+
+    def spy(dataset, settings, data_home=None):
+        X, y, X_test, y_test, scaler = original(dataset, settings, data_home)
+        calls.append(len(y_test))
+        # Poisoned test labels: a selection that used them would fail.
+        return X, y, X_test, np.full_like(y_test, -1), scaler
+
+    monkeypatch.setattr(_select, "load_experiment_data", spy)
+    summary = select_learning_rates("digits", settings={
+        **TINY, "rate_grid": (1.0, 0.1)})
+    assert calls
+    points = summary[summary.metric == "validation_error"]
+    # 4 + 4 pretrained pairs and 2 Dsigm rates, each scored on the same
+    # stratified 20 % of the training split.
+    assert len(points) == 10
+    assert set(points.model) == {"DBN", "DpRBM", "Dsigm"}
+    chosen = summary.attrs["selected"]
+    losses = summary[summary.metric == "validation_log_loss"]
+    dsigm = points[points.model == "Dsigm"].merge(
+        losses[losses.model == "Dsigm"], on="lr", suffixes=("", "_loss"))
+    best = dsigm.sort_values(["mean", "mean_loss"]).iloc[0]
+    assert chosen["learning_rate"]["Dsigm"] == best.lr
+
+
+def test_validation_split_is_stratified_and_fixed():
+    from sklearn_sparsity.experiments._select import validation_split
+
+    X = np.arange(200.0).reshape(100, 2)
+    y = np.repeat([0, 1, 2, 3], 25)
+    first = validation_split(X, y, 0.2)
+    second = validation_split(X, y, 0.2)
+    assert_array_equal(first[1], second[1])
+    assert np.bincount(first[3]).tolist() == [5, 5, 5, 5]
+
+
+# ------------------------------------------------------ fine-tuning study
+def test_finetuning_study_records_checkpoints(tmp_path):
+    from sklearn_sparsity.experiments._finetuning import run_finetuning_study
+
+    records, report = run_finetuning_study(
+        "digits", settings={**TINY, "finetune_epochs": 5},
+        cache_dir=str(tmp_path), verbose=0)
+    assert report.ok
+    epochs = {r["epoch"] for r in records if r["metric"] == "hspm"}
+    assert epochs == {0, 1, 2, 5}
+    assert {r["loss"] for r in records} == {"log_loss", "squared_error"}
+    assert {r["lr"] for r in records} == {0.1, 0.05, 0.01}
+    # Epoch 0 is the pretrained stack: the same for every run.
+    start = {(r["layer"], r["value"]) for r in records
+             if r["epoch"] == 0 and r["metric"] == "hspm"}
+    assert len(start) == 2
+    # The last checkpoint of the DBN's own rate and loss is the DBN of the
+    # comparison (same stack, same seed).
+    table = compare_pretraining("digits", settings={**TINY,
+                                                    "finetune_epochs": 5},
+                                cache_dir=str(tmp_path))
+    for layer in (1, 2):
+        ours = [r["value"] for r in records if r["epoch"] == 5
+                and r["lr"] == 0.1 and r["loss"] == "log_loss"
+                and r["metric"] == "hspm" and r["layer"] == layer]
+        assert ours == [pytest.approx(_value(table, "DBN", "hspm", layer))]

@@ -292,3 +292,33 @@ def test_shared_pretrainer_gives_the_same_model(small):
     assert_array_equal(shared.predict_proba(X), own.predict_proba(X))
     with pytest.raises(ValueError, match="hidden layers"):
         PretrainedMLPClassifier((8,), **FAST)._fit(X, y, pretrainer=own.pretrainer_)
+
+
+def test_momentum_schedule_changes_the_fit_only_through_momentum(small):
+    X, y = small
+    common = {**FAST, "pretrain": False, "learning_rate": 0.5}
+    step = PretrainedMLPClassifier((16,), momentum_schedule="step", **common)
+    linear = PretrainedMLPClassifier((16,), **common)
+    constant = PretrainedMLPClassifier((16,), momentum=0.5, **common)
+    # Epoch 1 uses momentum 0.5 in all three: the same first epoch.
+    fits = [clf.set_params(n_epochs=1).fit(X, y) for clf in (step, linear,
+                                                              constant)]
+    for other in fits[1:]:
+        assert_array_equal(fits[0].coefs_[0], other.coefs_[0])
+    step.set_params(n_epochs=5).fit(X, y)
+    linear.set_params(n_epochs=5).fit(X, y)
+    assert not np.array_equal(step.coefs_[0], linear.coefs_[0])
+
+
+def test_monitor_sees_every_epoch(small):
+    X, y = small
+    seen = []
+
+    def monitor(epoch, coefs, intercepts):
+        seen.append((epoch, coefs[-1].copy()))
+
+    clf = PretrainedMLPClassifier((16,), **FAST)
+    clf._validate_params()
+    clf._fit(X, y, monitor=monitor)
+    assert [epoch for epoch, _ in seen] == [1, 2, 3, 4, 5]
+    assert_array_equal(seen[-1][1], clf.coefs_[-1])

@@ -241,3 +241,34 @@ def test_verbose_prints_one_line_per_epoch(digits, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if "epoch" in line]
     assert len(lines) == 4
     assert "layer 1, epoch 2/2" in lines[-1] and "HSPM" in lines[-1]
+
+
+@pytest.mark.parametrize(
+    "epoch, n_epochs, expected",
+    [(0, 50, 0.5), (24, 50, 0.5), (25, 50, 0.9), (49, 50, 0.9),
+     (0, 3, 0.5), (1, 3, 0.9), (0, 1, 0.5)],
+)
+def test_momentum_step_of_figure_1a(epoch, n_epochs, expected):
+    # The caption of Figure 1(a): 0.5 in the first 25 epochs, 0.9 in the
+    # rest 25 (of 50).
+    assert momentum_at(epoch, n_epochs, (0.5, 0.9), "step") == expected
+
+
+def test_momentum_schedule_reaches_the_layers(digits, monkeypatch):
+    from sklearn_sparsity import _rbm
+
+    seen = []
+    original = _rbm.momentum_at
+
+    def spy(epoch, n_epochs, momentum, schedule="linear"):
+        value = original(epoch, n_epochs, momentum, schedule)
+        seen.append(value)
+        return value
+
+    monkeypatch.setattr(_rbm, "momentum_at", spy)
+    StackedRBMTransformer(4, n_epochs=4, momentum_schedule="step",
+                          random_state=0).fit(digits[:50])
+    assert seen == [0.5, 0.5, 0.9, 0.9]
+    seen.clear()
+    StackedRBMTransformer(4, n_epochs=4, random_state=0).fit(digits[:50])
+    assert seen == pytest.approx([0.5, 0.7, 0.9, 0.9])

@@ -33,10 +33,15 @@ def _study_rates(settings):
 
 def _layer_records(base, epoch, coefs, intercepts, X_test, y_test, loss,
                    classes):
+    """Test HSPM of every hidden layer (and the test error of a network).
+
+    ``classes`` is None for the stack alone, whose layers are all hidden.
+    """
     acts = forward(X_test, coefs, intercepts, loss)
+    hidden = acts if classes is None else acts[:-1]
     out = [{**base, "epoch": epoch, "layer": i, "metric": "hspm",
             "value": mean_hoyer_sparseness(H)}
-           for i, H in enumerate(acts[:-1], start=1)]
+           for i, H in enumerate(hidden, start=1)]
     if classes is not None:
         error = float(np.mean(classes[acts[-1].argmax(axis=1)] != y_test))
         out.append({**base, "epoch": epoch, "layer": None,
