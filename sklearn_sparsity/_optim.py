@@ -14,6 +14,44 @@ from ._kernels import momentum_update
 
 MOMENTUM_SCHEDULES = ("linear", "step")
 
+#: Weights beyond this magnitude saturate every sigmoid unit they feed for
+#: any input in [0, 1]: training has diverged even while they stay finite
+#: (float64 can grow to 1e63 before overflowing, float32 overflows sooner).
+MAX_WEIGHT = 1e6
+
+
+def check_divergence(what, epoch, learning_rate, weights, loss=0.0):
+    """Raise the one "diverged" error of both training loops, or return.
+
+    Training has diverged when the ``loss`` (or reconstruction error) or a
+    weight is NaN or infinite, or a weight exceeds ``MAX_WEIGHT`` in
+    magnitude; the check is the same for float32 and float64.
+
+    Parameters
+    ----------
+    what : str
+        What was trained, e.g. ``"RBM layer 0"`` or ``"Backpropagation"``.
+    epoch : int
+        1-based epoch that just ended.
+    learning_rate : float
+        The rate used, named in the message.
+    weights : list of ndarray
+        The weight matrices to check.
+    loss : float, default=0.0
+        The epoch's loss or reconstruction error.
+    """
+    largest = max((float(np.max(np.abs(W))) if W.size else 0.0
+                   for W in weights), default=0.0)
+    if np.isfinite(loss) and np.isfinite(largest) and largest <= MAX_WEIGHT:
+        return
+    state = ("became NaN or infinite" if not (np.isfinite(loss)
+                                             and np.isfinite(largest))
+             else f"reached {largest:.3g} in magnitude (limit {MAX_WEIGHT:g})")
+    raise ValueError(
+        f"{what} diverged at epoch {epoch}: the loss or the weights {state}. "
+        f"Use a smaller learning_rate (got {learning_rate})."
+    )
+
 
 def momentum_at(epoch, n_epochs, momentum, schedule="linear"):
     """Momentum used during ``epoch`` (0-based) of ``n_epochs``.

@@ -21,7 +21,12 @@ from ._backprop import (
     output_activation,
     train_epoch,
 )
-from ._optim import MOMENTUM_SCHEDULES, MomentumSGD, momentum_at
+from ._optim import (
+    MOMENTUM_SCHEDULES,
+    MomentumSGD,
+    check_divergence,
+    momentum_at,
+)
 from ._stacked_rbm import StackedRBMTransformer, _clear_fitted_attributes
 from ._validation import check_hidden_layer_sizes, check_momentum, check_unit_interval
 
@@ -428,14 +433,8 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
                         loss=self.loss, first_trainable=first_trainable,
                     )
                 n_iter = epoch + 1
-                if not np.isfinite(epoch_loss) or not all(
-                    np.isfinite(W).all() for W in coefs
-                ):
-                    raise ValueError(
-                        f"Backpropagation diverged at epoch {epoch + 1}: the loss "
-                        "or the weights became NaN or infinite. Use a smaller "
-                        f"learning_rate (got {self.learning_rate})."
-                    )
+                check_divergence("Backpropagation", n_iter, self.learning_rate,
+                                 coefs, epoch_loss)
                 loss_curve.append(epoch_loss)
                 if monitor is not None:
                     monitor(n_iter, coefs, intercepts)

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._backprop import sigmoid_affine_
-from ._optim import MomentumSGD, momentum_at
+from ._optim import MomentumSGD, check_divergence, momentum_at
 from .metrics._hoyer import _hoyer_along
 
 # Positive-phase hidden probabilities are kept for about this many values
@@ -220,12 +220,8 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
                     filled += n
             if filled:
                 hspm_sum += float(_hoyer_along(ws.h0_block[:filled]).sum())
-        if not (np.isfinite(W).all() and np.isfinite(sq_err)):
-            raise ValueError(
-                f"RBM layer {layer_index} diverged at epoch {epoch + 1}: its "
-                "weights became NaN or infinite. Use a smaller learning_rate "
-                f"(got {learning_rate})."
-            )
+        check_divergence(f"RBM layer {layer_index}", epoch + 1, learning_rate,
+                         [W], sq_err)
         history["reconstruction_error"][epoch] = sq_err / n_samples
         history["hspm"][epoch] = hspm_sum / n_samples if with_hspm else np.nan
         history["time"][epoch] = time.perf_counter() - tic

@@ -1,5 +1,7 @@
 """Tests of Hoyer's sparseness measure (HSPM, eq. 6 of Li et al., 2013)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -164,3 +166,12 @@ def test_one_hot_is_one_and_constant_is_zero(n, data, value):
 @given(matrices)
 def test_private_core_matches_public(H):
     assert_array_equal(_hoyer_along(H, axis=1), hoyer_sparseness(H, axis=1))
+
+
+def test_values_near_the_float64_maximum_give_no_warning():
+    # Sums and squares overflow; the vector is rescaled, quietly.
+    H = np.array([[1.7e308, 1.7e308, 0.0], [1.7e308, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = hoyer_sparseness(H)
+    assert_allclose(values, hoyer_sparseness(H / 1e300))

@@ -278,3 +278,35 @@ def test_class_at_tau_counts_as_active_after_averaging(dtype, value):
         y[: n // 2] = 1
         _, Z = class_activation_vectors(H, y, tau=tau)
         assert Z.tolist() == [[1, 1], [1, 1]]
+
+
+@pytest.mark.parametrize("y, message", [
+    (np.random.default_rng(0).random(30), "got a continuous target"),
+    (np.array(["a", 1, "b", 2] * 5, dtype=object), "mixes string and number"),
+])
+def test_labels_must_be_classes(y, message):
+    H = np.random.default_rng(1).random((len(y), 4))
+    for call in (
+        lambda: average_activation_overlap(H, y, tau=0.5),
+        lambda: class_activation_vectors(H, y, tau=0.5),
+        lambda: activation_overlapping_degree(H, y, tau=0.5),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_average_overlap_needs_at_most_one_extra_copy_of_the_activations():
+    # 2,000 x 500 float32 activations of 10 classes: the class means are
+    # computed one class at a time (numpy reports its arrays to tracemalloc).
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    H = rng.random((2_000, 500), dtype=np.float32)
+    y = rng.integers(0, 10, 2_000)
+    tracemalloc.start()
+    try:
+        average_activation_overlap(H, y, tau=0.5, k="all")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= H.nbytes

@@ -322,3 +322,29 @@ def test_monitor_sees_every_epoch(small):
     clf._fit(X, y, monitor=monitor)
     assert [epoch for epoch, _ in seen] == [1, 2, 3, 4, 5]
     assert_array_equal(seen[-1][1], clf.coefs_[-1])
+
+
+def test_log_loss_clip_does_not_depend_on_the_dtype():
+    # Saturated outputs (probability 0 for the true class) cost the same in
+    # float32 and float64: one clip for both.
+    Y = np.eye(3)
+    for P in ([[0.0, 0.5, 0.5], [0.0, 1.0, 0.0], [1e-30, 0.0, 1.0]],
+              [[1e-9, 0.5, 0.5], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]):
+        P = np.array(P)
+        losses = [data_loss(P.astype(dtype), Y.astype(dtype), "log_loss")
+                  for dtype in (np.float32, np.float64)]
+        assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    assert data_loss(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]),
+                     "log_loss") == pytest.approx(-np.log(np.finfo(np.float32).eps))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exploding_backpropagation_is_divergence_in_both_dtypes(small, dtype):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), pretrain=False, learning_rate=1e8,
+                                  n_epochs=3, tol=None, random_state=0)
+    with pytest.raises(ValueError, match=r"Backpropagation diverged at epoch "
+                       r"1: the loss or the weights (reached|became)"):
+        clf.fit(X.astype(dtype), y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)

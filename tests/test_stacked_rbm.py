@@ -272,3 +272,15 @@ def test_momentum_schedule_reaches_the_layers(digits, monkeypatch):
     seen.clear()
     StackedRBMTransformer(4, n_epochs=4, random_state=0).fit(digits[:50])
     assert seen == pytest.approx([0.5, 0.7, 0.9, 0.9])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exploding_weights_are_divergence_in_both_dtypes(digits, dtype):
+    # In float64 the weights grow to ~1e63 before anything overflows; every
+    # activation is then exactly 0 or 1. The same error as in float32.
+    stack = StackedRBMTransformer((64, 32), n_epochs=3, learning_rate=1e6,
+                                  random_state=0)
+    with pytest.raises(ValueError, match=r"RBM layer 0 diverged at epoch 1: "
+                       r"the loss or the weights (reached|became)"):
+        stack.fit(digits.astype(dtype))
+    assert not hasattr(stack, "coefs_")

@@ -43,18 +43,22 @@ def _hoyer_along(H, axis=1):
     buf = np.empty((min(step, n_rows), n_cols))
     l1 = np.zeros(n_rows if axis == 1 else n_cols)
     l2 = np.zeros_like(l1)
-    for start in range(0, n_rows, step):
-        stop = min(start + step, n_rows)
-        block = np.abs(H[start:stop], out=buf[: stop - start])
-        if axis == 1:
-            l1[start:stop] = block.sum(axis=1)
-            l2[start:stop] = np.einsum("ij,ij->i", block, block)
-        else:
-            l1 += block.sum(axis=0)
-            l2 += np.einsum("ij,ij->j", block, block)
-    # Squares of float64 values beyond ~1e+-154 overflow or underflow. Such
-    # rare vectors are recomputed after division by their largest magnitude
-    # (the ratio l1/l2 does not change); float32 input never needs it.
+    # Overflow (values near the float64 maximum) and underflow are expected
+    # here and handled below: no warning.
+    with np.errstate(over="ignore", under="ignore"):
+        for start in range(0, n_rows, step):
+            stop = min(start + step, n_rows)
+            block = np.abs(H[start:stop], out=buf[: stop - start])
+            if axis == 1:
+                l1[start:stop] = block.sum(axis=1)
+                l2[start:stop] = np.einsum("ij,ij->i", block, block)
+            else:
+                l1 += block.sum(axis=0)
+                l2 += np.einsum("ij,ij->j", block, block)
+    # Squares of float64 values beyond ~1e+-154 overflow or underflow (and
+    # sums near the float64 maximum overflow). Such rare vectors are
+    # recomputed after division by their largest magnitude (the ratio l1/l2
+    # does not change); float32 input never needs it.
     redo = ~((l2 >= _TINY) & (l2 <= _HUGE)) & (l1 > 0)
     if redo.any():
         sub = np.abs(H[redo] if axis == 1 else H[:, redo].T).astype(np.float64)

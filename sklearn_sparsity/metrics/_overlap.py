@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import assert_all_finite
 
 # Entries of the (distinct counts x k) table built at once in _overlap_curve.
@@ -49,11 +50,28 @@ def _check_activations(H, *, input_name="H", ensure_2d=True):
 
 
 def _check_labels(y, n_samples):
-    """Validate class labels against ``n_samples`` rows of activations."""
+    """Validate class labels against ``n_samples`` rows of activations.
+
+    ``y`` must hold class labels of one kind (all strings or all numbers):
+    a continuous target (say 30 random floats, which would become 30
+    classes) is rejected, as scikit-learn's classifiers do.
+    """
     y = column_or_1d(y, warn=True)
     check_consistent_length(np.empty((n_samples, 0)), y)
     if y.dtype.kind in "fc":
         assert_all_finite(y, input_name="y")
+    if y.dtype == object and len({isinstance(v, str) for v in y}) > 1:
+        raise ValueError(
+            "y mixes string and number labels; the classes of y must be all "
+            "strings or all numbers."
+        )
+    target = type_of_target(y, input_name="y")
+    if target not in ("binary", "multiclass"):
+        raise ValueError(
+            f"y must hold class labels (a binary or multiclass target); got a "
+            f"{target} target. The activation overlap is defined per class: "
+            "pass the class of every sample, not a continuous value."
+        )
     return y
 
 
@@ -63,19 +81,19 @@ def _class_means(H, y):
     Each mean is clipped to the range of its class's values, where the exact
     mean lies: rounding cannot move it out, so a class whose rows all equal
     ``tau`` has mean exactly ``tau`` (and counts as active, eq. 7 being
-    ``>=``).
+    ``>=``). The rows of one class at a time are gathered, so the extra
+    memory is that of the largest class, not a copy of ``H``.
     """
     classes, inverse = np.unique(y, return_inverse=True)
     inverse = inverse.ravel()
-    if np.any(np.diff(inverse) < 0):
-        order = np.argsort(inverse, kind="stable")
-        H, inverse = H[order], inverse[order]
-    counts = np.bincount(inverse, minlength=len(classes))
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    means = np.add.reduceat(H, starts, axis=0, dtype=np.float64)
-    means /= counts[:, np.newaxis]
-    np.clip(means, np.minimum.reduceat(H, starts, axis=0),
-            np.maximum.reduceat(H, starts, axis=0), out=means)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(classes) + 1))
+    means = np.empty((len(classes), H.shape[1]))
+    for c in range(len(classes)):
+        rows = H[order[bounds[c]:bounds[c + 1]]]
+        np.sum(rows, axis=0, dtype=np.float64, out=means[c])
+        means[c] /= rows.shape[0]
+        np.clip(means[c], rows.min(axis=0), rows.max(axis=0), out=means[c])
     return classes, means
 
 

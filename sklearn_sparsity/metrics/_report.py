@@ -308,11 +308,17 @@ def select_activation_threshold(
     ``PretrainedMLPClassifier`` uses its fine-tuned weights with the visible
     biases of its pretraining stack (``pretrainer_``).
 
-    The error need not be monotone in ``tau``: the result is the **largest
-    candidate whose error is below** ``tol``, found by scanning the
-    candidates downwards (each is abandoned as soon as the rows seen prove it
-    fails). ``tau = 0`` is always a candidate with error 0, so a threshold is
-    always returned.
+    The code, hence the error, only changes at the distinct values of
+    ``|h|``: the result is the largest of them that passes. The candidates
+    are scanned downwards to the first that passes (each abandoned as soon
+    as the rows seen prove it fails; ``tau = 0`` always passes), then, for
+    an int ``candidates``, the distinct activation values between it and
+    the failing candidate above it are bisected until the two are adjacent:
+    the returned ``tau`` passes and the next larger activation value fails.
+    This is exactly the largest passing value when the error grows with
+    ``tau`` between the candidates (the error need not be monotone; see the
+    user guide) and always when ``candidates`` is at least the number of
+    activations. About 3.5 s for a 10,000 x 2,000 float32 layer on one core.
 
     Parameters
     ----------
@@ -332,8 +338,9 @@ def select_activation_threshold(
         over samples") or their max (every sample must stay below ``tol``).
     candidates : int >= 2 or array-like of float, default=50
         An int asks for that many quantiles of the layer's ``|h|`` (levels
-        evenly spaced in [0, 1], each an actual activation value); an array
-        gives the thresholds to try. 0 is always added.
+        evenly spaced in [0, 1], each an actual activation value) as the
+        coarse scan, refined over every distinct activation value; an array
+        gives the only thresholds to try (no refinement). 0 is always added.
 
     Returns
     -------
