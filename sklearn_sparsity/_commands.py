@@ -265,8 +265,9 @@ def demo(args, argv, overrides):
     reports = []
     chosen = {}
     if getattr(args, "rates", None) is None:
-        print(f"\n1. Learning rates: every rate of {{{', '.join(f'{r:g}' for r in settings['rate_grid'])}}}"
-              f" for every network, judged on a stratified "
+        grid = ", ".join(f"{r:g}" for r in settings["rate_grid"])
+        print(f"\n1. Learning rates: every rate of {{{grid}}} for every "
+              "network, judged on a stratified "
               f"{settings['validation_fraction']:.0%} validation split of the "
               "training data (the test set is not used).", flush=True)
         records, report = run_selection("digits", settings=overrides,

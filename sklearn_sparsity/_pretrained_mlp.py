@@ -21,13 +21,14 @@ from ._backprop import (
     output_activation,
     train_epoch,
 )
+from ._base import atomic_fit
 from ._optim import (
     MOMENTUM_SCHEDULES,
     MomentumSGD,
     check_divergence,
     momentum_at,
 )
-from ._stacked_rbm import StackedRBMTransformer, _clear_fitted_attributes
+from ._stacked_rbm import StackedRBMTransformer
 from ._validation import check_hidden_layer_sizes, check_momentum, check_unit_interval
 
 
@@ -291,14 +292,14 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         intercepts)``, if given, is called after every back-propagation epoch
         (1-based) with the current parameters (read them, do not change
         them). Parameters are validated here (``fit`` validates them through
-        ``_fit_context``), and a failed fit leaves no fitted attribute
-        behind.
+        ``_fit_context``), and a failed or interrupted fit changes no fitted
+        attribute.
         """
         self._validate_params()
         return self._fit_checked(X, y, pretrainer, monitor)
 
     def _fit_checked(self, X, y, pretrainer, monitor=None):
-        """Fit with validated parameters; no fitted attribute on failure."""
+        """Fit with validated parameters; attributes unchanged on failure."""
         if pretrainer is not None:
             check_is_fitted(pretrainer)
             sizes = tuple(W.shape[1] for W in pretrainer.coefs_)
@@ -307,11 +308,8 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
                     f"The given pretrainer has hidden layers {sizes}, but "
                     f"hidden_layer_sizes={self.hidden_layer_sizes!r}."
                 )
-        try:
+        with atomic_fit(self):
             return self._fit_network(X, y, pretrainer, monitor)
-        except Exception:
-            _clear_fitted_attributes(self)
-            raise
 
     def _fit_network(self, X, y, pretrainer, monitor=None):
         if not self.finetune and not self.pretrain:
@@ -418,65 +416,55 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         no_improve = 0
         stopped_by_criterion = False
         n_iter = 0
-        try:
-            for epoch in range(self.n_epochs):
-                tic = time.perf_counter()
-                if self.shuffle:
-                    generator.shuffle(order)
-                # Overflow is detected below and reported as a ValueError.
-                with np.errstate(over="ignore", invalid="ignore"):
-                    epoch_loss = train_epoch(
-                        X, Y, coefs, intercepts, optimizer, ws, order=order,
-                        batch_size=batch_size, learning_rate=self.learning_rate,
-                        momentum=momentum_at(epoch, self.n_epochs, momentum,
-                                             self.momentum_schedule),
-                        loss=self.loss, first_trainable=first_trainable,
-                    )
-                n_iter = epoch + 1
-                check_divergence("Backpropagation", n_iter, self.learning_rate,
-                                 coefs, epoch_loss)
-                loss_curve.append(epoch_loss)
-                if monitor is not None:
-                    monitor(n_iter, coefs, intercepts)
-                message = f"loss {epoch_loss:.5f}"
-                if X_val is not None:
-                    probs = forward(X_val, coefs, intercepts, self.loss)[-1]
-                    score = float(np.mean(probs.argmax(axis=1) == y_val))
-                    val_scores.append(score)
-                    message += f", validation accuracy {score:.4f}"
-                    if score > best_val:
-                        best_params = ([W.copy() for W in coefs],
-                                       [b.copy() for b in intercepts])
-                    improved = score > best_val + (self.tol or 0.0)
-                    best_val = max(best_val, score)
-                else:
-                    improved = epoch_loss < best_loss - (self.tol or 0.0)
-                    best_loss = min(best_loss, epoch_loss)
-                no_improve = 0 if improved else no_improve + 1
+        for epoch in range(self.n_epochs):
+            tic = time.perf_counter()
+            if self.shuffle:
+                generator.shuffle(order)
+            # Overflow is detected below and reported as a ValueError.
+            with np.errstate(over="ignore", invalid="ignore"):
+                epoch_loss = train_epoch(
+                    X, Y, coefs, intercepts, optimizer, ws, order=order,
+                    batch_size=batch_size, learning_rate=self.learning_rate,
+                    momentum=momentum_at(epoch, self.n_epochs, momentum,
+                                         self.momentum_schedule),
+                    loss=self.loss, first_trainable=first_trainable,
+                )
+            n_iter = epoch + 1
+            check_divergence("Backpropagation", n_iter, self.learning_rate,
+                             coefs, epoch_loss)
+            loss_curve.append(epoch_loss)
+            if monitor is not None:
+                monitor(n_iter, coefs, intercepts)
+            message = f"loss {epoch_loss:.5f}"
+            if X_val is not None:
+                probs = forward(X_val, coefs, intercepts, self.loss)[-1]
+                score = float(np.mean(probs.argmax(axis=1) == y_val))
+                val_scores.append(score)
+                message += f", validation accuracy {score:.4f}"
+                if score > best_val:
+                    best_params = ([W.copy() for W in coefs],
+                                   [b.copy() for b in intercepts])
+                improved = score > best_val + (self.tol or 0.0)
+                best_val = max(best_val, score)
+            else:
+                improved = epoch_loss < best_loss - (self.tol or 0.0)
+                best_loss = min(best_loss, epoch_loss)
+            no_improve = 0 if improved else no_improve + 1
+            if self.verbose:
+                print(
+                    f"[PretrainedMLP] epoch {epoch + 1}/{self.n_epochs}: "
+                    f"{message}, {time.perf_counter() - tic:.2f} s",
+                    flush=True,
+                )
+            if self.tol is not None and no_improve >= self.n_iter_no_change:
+                stopped_by_criterion = True
                 if self.verbose:
                     print(
-                        f"[PretrainedMLP] epoch {epoch + 1}/{self.n_epochs}: "
-                        f"{message}, {time.perf_counter() - tic:.2f} s",
+                        "[PretrainedMLP] stopping: no improvement of more than "
+                        f"tol={self.tol} for {self.n_iter_no_change} epochs",
                         flush=True,
                     )
-                if self.tol is not None and no_improve >= self.n_iter_no_change:
-                    stopped_by_criterion = True
-                    if self.verbose:
-                        print(
-                            "[PretrainedMLP] stopping: no improvement of more than "
-                            f"tol={self.tol} for {self.n_iter_no_change} epochs",
-                            flush=True,
-                        )
-                    break
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"Training interrupted by the user after {n_iter} epochs; the "
-                "model keeps the weights reached so far.",
-                UserWarning,
-            )
-            stopped_by_criterion = True
-        if n_iter == 0:
-            raise ValueError("Training was interrupted before the first epoch ended.")
+                break
         if self.tol is not None and not stopped_by_criterion:
             warnings.warn(
                 f"PretrainedMLPClassifier: the maximum number of epochs "

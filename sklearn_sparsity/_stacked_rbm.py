@@ -11,11 +11,12 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._backprop import forward
+from ._base import atomic_fit, layer_seeds
 from ._optim import MOMENTUM_SCHEDULES
 from ._rbm import fit_rbm_layer
 from ._validation import (
@@ -34,26 +35,6 @@ def _cached_fit_layer(memory):
     start.
     """
     return check_memory(memory).cache(fit_rbm_layer, ignore=["verbose"])
-
-
-def _layer_seeds(random_state, n_layers):
-    """One independent seed per layer, drawn once from ``random_state``.
-
-    Layer ``l``'s seed depends only on ``random_state`` and ``l`` (not on the
-    number or size of the layers above), so stacks that share their lower
-    layers' settings share those layers exactly, and a cache can reuse them.
-    """
-    rng = check_random_state(random_state)
-    entropy = int(rng.randint(np.iinfo(np.int32).max))
-    return [np.random.SeedSequence(entropy, spawn_key=(layer,))
-            for layer in range(n_layers)]
-
-
-def _clear_fitted_attributes(estimator):
-    """Remove every fitted attribute so a failed fit cannot look fitted."""
-    for name in list(vars(estimator)):
-        if name.endswith("_") and not name.startswith("__"):
-            delattr(estimator, name)
 
 
 class StackedRBMTransformer(
@@ -259,19 +240,16 @@ class StackedRBMTransformer(
         self : object
             The fitted transformer.
         """
-        try:
+        with atomic_fit(self):
             X = self._validate_input(X, reset=True)
             self._fit_layers(X, self._layer_settings())
-        except Exception:
-            _clear_fitted_attributes(self)
-            raise
         return self
 
     def _fit_layers(self, X, settings, *, max_layers=None):
         """Fit the stack on validated ``X``; set attributes only on success."""
         sizes, epochs, rates, momentum = settings
         n_layers = len(sizes) if max_layers is None else max_layers
-        seeds = _layer_seeds(self.random_state, n_layers)
+        seeds = layer_seeds(self.random_state, n_layers)
         fit_layer = _cached_fit_layer(self.memory)
 
         coefs, hidden_b, visible_b, history = [], [], [], []

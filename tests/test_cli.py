@@ -300,3 +300,43 @@ def test_version(capsys):
         build_parser().parse_args(["--version"])
     assert exc.value.code == 0
     assert sklearn_sparsity.__version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
+    # Ctrl-C while a network is fine-tuned: exit 130, no result written, and
+    # no finished run in the cache (the next run computes it again).
+    import signal
+
+    rates = tmp_path / "rates.json"
+    rates.write_text(json.dumps({"learning_rate": {"DBN": 0.1, "DpRBM": 0.1,
+                                                   "Dsigm": 1.0}}))
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_sparsity", "demo", "-v", "--rates",
+         str(rates), "--cache-dir", str(cache), "--out", str(out), "--hidden",
+         "32-32", "--pretrain-epochs", "1", "--finetune-epochs", "400",
+         "--n-jobs", n_jobs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**__import__("os").environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True)
+    try:
+        for line in proc.stdout:
+            if "[PretrainedMLP] epoch 3/400" in line:
+                break
+        # Ctrl-C in a terminal signals the whole process group.
+        __import__("os").killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not (out / "sparsity_demo.png").exists()
+    # Only complete runs are cached: here the data's own records (finished
+    # before the networks started), none of an interrupted network.
+    import joblib
+
+    cached = [joblib.load(path) for path in
+              cache.rglob("_comparison_task_uncached/*/output.pkl")]
+    assert {r["model"] for records in cached for r in records} <= {"data"}

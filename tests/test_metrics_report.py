@@ -19,8 +19,8 @@ from sklearn_sparsity import PretrainedMLPClassifier, StackedRBMTransformer
 from sklearn_sparsity.metrics import (
     average_activation_overlap,
     layer_activations,
-    mean_hoyer_sparseness,
     make_sparsity_scorer,
+    mean_hoyer_sparseness,
     select_activation_threshold,
     sparsity_report,
 )

@@ -204,23 +204,60 @@ def test_divergence_names_the_epoch(small):
         check_is_fitted(clf)
 
 
-def test_keyboard_interrupt_keeps_a_usable_model(small, monkeypatch):
-    X, y = small
+def _interrupt_at_epoch(monkeypatch, epoch):
+    """Make the third (or ``epoch``-th) training epoch raise KeyboardInterrupt."""
     calls = {"n": 0}
     real = mlp_module.train_epoch
 
     def interrupted(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == epoch:
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mlp_module, "train_epoch", interrupted)
+
+
+@pytest.mark.parametrize("epoch", [1, 3])
+def test_keyboard_interrupt_reaches_the_caller_and_leaves_no_fit(
+    small, monkeypatch, epoch
+):
+    # Ctrl-C propagates (in the first epoch and later); a fresh estimator
+    # stays unfitted, with no attribute of the interrupted fit.
+    X, y = small
+    _interrupt_at_epoch(monkeypatch, epoch)
     clf = PretrainedMLPClassifier((8,), pretrain=False, n_epochs=10, random_state=0)
-    with pytest.warns(UserWarning, match="interrupted"):
-        clf.fit(X, y)
-    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2
-    assert clf.predict(X).shape == y.shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "interrupted" warning either
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
+    assert not [name for name in vars(clf) if name.endswith("_")]
+
+
+def test_interrupted_refit_keeps_the_previous_fit_entirely(small, monkeypatch):
+    X, y = small
+    clf = PretrainedMLPClassifier((8,), **FAST).fit(X, y)
+    before = {k: v for k, v in vars(clf).items() if k.endswith("_")}
+    proba = clf.predict_proba(X)
+    _interrupt_at_epoch(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(np.hstack([X, X])[:, :70], y)  # other features
+    after = {k: v for k, v in vars(clf).items() if k.endswith("_")}
+    assert after.keys() == before.keys()
+    assert all(after[k] is before[k] for k in before)
+    assert clf.n_features_in_ == X.shape[1]
+    assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_interrupt_inside_cross_validation_stops_it(small, monkeypatch):
+    from sklearn.model_selection import cross_val_score
+
+    X, y = small
+    _interrupt_at_epoch(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        cross_val_score(PretrainedMLPClassifier((8,), **FAST), X, y, cv=3)
 
 
 def test_convergence_warning_only_with_a_tolerance(small):

@@ -14,9 +14,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_sparsity import StackedRBMTransformer
+from sklearn_sparsity._base import layer_seeds as _layer_seeds
 from sklearn_sparsity._optim import momentum_at
 from sklearn_sparsity._rbm import fit_rbm_layer
-from sklearn_sparsity._stacked_rbm import _layer_seeds
 
 
 @pytest.fixture(scope="module")
@@ -183,12 +183,20 @@ def test_rejects_non_finite():
         StackedRBMTransformer((2,), n_epochs=1).fit(X)
 
 
-def test_failed_refit_leaves_no_fitted_state(digits):
-    stack = StackedRBMTransformer((8,), n_epochs=1, random_state=0).fit(digits)
+def test_failed_fit_changes_no_fitted_state(digits):
+    # A failed first fit leaves the stack unfitted; a failed refit keeps the
+    # previous fit entirely (attributes change all together or not at all).
+    stack = StackedRBMTransformer((8,), n_epochs=1, random_state=0)
     with pytest.raises(ValueError):
         stack.fit(digits * 16)
     with pytest.raises(NotFittedError):
         check_is_fitted(stack)
+    stack.fit(digits)
+    before = dict(vars(stack))
+    with pytest.raises(ValueError):
+        stack.fit(digits * 16)
+    assert vars(stack).keys() == before.keys()
+    assert all(vars(stack)[k] is v for k, v in before.items())
 
 
 @pytest.mark.parametrize(
@@ -284,3 +292,42 @@ def test_exploding_weights_are_divergence_in_both_dtypes(digits, dtype):
                        r"the loss or the weights (reached|became)"):
         stack.fit(digits.astype(dtype))
     assert not hasattr(stack, "coefs_")
+
+
+def test_interrupted_fit_and_refit_change_nothing(digits, monkeypatch):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from sklearn_sparsity import _stacked_rbm
+
+    calls = {"n": 0}
+    real = _stacked_rbm._cached_fit_layer
+
+    def interrupting(memory):
+        fit = real(memory)
+
+        def layer(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise KeyboardInterrupt
+            return fit(*args, **kwargs)
+
+        return layer
+
+    monkeypatch.setattr(_stacked_rbm, "_cached_fit_layer", interrupting)
+    stack = StackedRBMTransformer((8, 4), n_epochs=1, random_state=0)
+    with pytest.raises(KeyboardInterrupt):  # in the second layer
+        stack.fit(digits)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(stack)
+    assert not [name for name in vars(stack) if name.endswith("_")]
+    # A fitted stack interrupted while refitting on other features keeps
+    # its whole previous fit.
+    calls["n"] = -10
+    stack.fit(digits)
+    coefs = stack.coefs_
+    calls["n"] = 1
+    with pytest.raises(KeyboardInterrupt):
+        stack.fit(digits[:, :32])
+    assert stack.coefs_ is coefs and stack.n_features_in_ == 64
+    assert stack.transform(digits).shape == (len(digits), 4)

@@ -335,10 +335,11 @@ def comparison_sentence(runs, dataset, aggregate="mean_data"):
     overlap = {m: _quantity(runs, m, model=m, metric="aod", layer=top, k=2,
                             aggregate=aggregate) for m in ("DpRBM", "Dsigm")}
     less = overlap["DpRBM"].mean < overlap["Dsigm"].mean
+    sparse_everywhere = len(sparser) == len(layers)
     return (f"On {dataset}, the pretrained network (DpRBM) is sparser than the "
             f"randomly initialised one (Dsigm) in {len(sparser)} of "
             f"{len(layers)} hidden layers, and its top layer's classes overlap "
             f"{'less' if less else 'no less'} (average AOD among 2 classes "
             f"{overlap['DpRBM'].mean:.3f} vs {overlap['Dsigm'].mean:.3f}): the "
-            f"paper's sparseness claim {'holds' if len(sparser) == len(layers) else 'fails'}"
+            f"paper's sparseness claim {'holds' if sparse_everywhere else 'fails'}"
             f" and its overlap claim {'holds' if less else 'fails'} here.")

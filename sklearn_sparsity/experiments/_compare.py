@@ -22,7 +22,6 @@ from ..metrics._report import _class_summaries, _hidden_layers
 from ..metrics._threshold import _select_threshold
 from ._data import load_experiment_data
 from ._models import (
-    MODELS,
     make_classifier,
     make_stack,
     pretrain_rate,
@@ -31,6 +30,7 @@ from ._models import (
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
 from ._settings import get_settings
+
 
 def _overlap_records(base, X, activations, layers, y, settings, rng):
     """tau and the average AOD among k classes of every layer (eqs. 7-10).
