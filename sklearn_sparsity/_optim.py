@@ -11,7 +11,6 @@ import numpy as np
 
 from ._kernels import momentum_update
 
-
 MOMENTUM_SCHEDULES = ("linear", "step")
 
 #: Weights beyond this magnitude saturate every sigmoid unit they feed for
