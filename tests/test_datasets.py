@@ -1,9 +1,13 @@
 """Tests of the data loaders: real files, synthetic files, corrupt files."""
 
+import gc
 import gzip
 import hashlib
+import io
 import re
 import struct
+import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -39,6 +43,22 @@ def _isolated_homes(monkeypatch, tmp_path_factory):
 
 def _sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _raises_and_closes(func, *args):
+    """The message of the ValueError ``func(*args)`` raises; fails if a file is
+    left open (the garbage collector warns when it closes one)."""
+    gc.collect()  # files left open by earlier tests are not this call's
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(ValueError) as excinfo:
+            func(*args)
+        message = str(excinfo.value)
+        del excinfo  # its traceback holds the frames that hold the files
+        gc.collect()
+    leaks = [str(w.message) for w in caught if w.category is ResourceWarning]
+    assert not leaks
+    return message
 
 
 # --------------------------------------------------------------------------
@@ -223,8 +243,7 @@ RAW_CORRUPTIONS = [
 def test_load_mnist_corrupt_raw_files(tmp_path, corrupt):
     _write_mnist(tmp_path, gz=False)
     path = corrupt(tmp_path)
-    with pytest.raises(ValueError, match=re.escape(str(path))):
-        load_mnist(tmp_path)
+    assert str(path) in _raises_and_closes(load_mnist, tmp_path)
 
 
 def _gz_not_gzip(folder):
@@ -280,7 +299,30 @@ GZ_CORRUPTIONS = [
 def test_load_mnist_corrupt_gzip_files(tmp_path, corrupt):
     _write_mnist(tmp_path, gz=True, n_train=40, n_test=30)
     path = corrupt(tmp_path)
-    with pytest.raises(ValueError, match=re.escape(str(path))):
+    assert str(path) in _raises_and_closes(load_mnist, tmp_path)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize(
+    "sizes, declared",
+    [
+        ((2**32 - 1, 28, 28), "3,367,254,359,280 bytes (3.4 TB)"),
+        # The product of the sizes overflows int64: it must not wrap around.
+        ((2**32 - 1,) * 3, "over 1,000 YB"),
+    ],
+)
+def test_load_mnist_header_declares_more_than_the_file_holds(
+    tmp_path, gz, sizes, declared
+):
+    # Reported as soon as the data runs out, never allocated (MemoryError).
+    _write_mnist(tmp_path, gz=gz)
+    payload = struct.pack(">4I", 2051, *sizes) + bytes(1234)
+    path = _write(tmp_path / "train-images-idx3-ubyte", payload, gz)
+    message = (
+        f"MNIST file {path} is truncated or its header is corrupt: the header "
+        f"declares shape {sizes}, {declared} of data, but only 1,234 bytes follow."
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
         load_mnist(tmp_path)
 
 
@@ -288,12 +330,18 @@ def test_load_mnist_not_found_message(tmp_path):
     with pytest.raises(FileNotFoundError) as excinfo:
         load_mnist(tmp_path)
     message = str(excinfo.value)
-    for folder in (tmp_path, tmp_path / "mnist", tmp_path / "mnist-subset"):
-        assert f"  {folder}\n" in message
+    # The first line alone (all the command line shows) names the folders
+    # searched, in order, and the files looked for.
+    first_line, rest = message.split("\n", 1)
+    folders = (tmp_path, tmp_path / "mnist", tmp_path / "mnist-subset")
+    assert first_line.startswith(
+        f"MNIST files not found in {', '.join(map(str, folders))} (searched in "
+        "this order for a folder holding all four of "
+    )
     for stem in MNIST_STEMS:
-        assert f"{stem}[.gz]" in message
-    assert "SKLEARN_SPARSITY_DATA" in message
-    assert "download_if_missing=True" in message
+        assert f"{stem}[.gz]" in first_line
+    assert "SKLEARN_SPARSITY_DATA" in rest
+    assert "download_if_missing=True" in rest
 
 
 def test_load_mnist_not_found_lists_missing_files(tmp_path):
@@ -501,6 +549,19 @@ def test_load_birdsong_random_state(tmp_path):
     assert_array_equal(d[0], a[0])
 
 
+def test_load_birdsong_compressed_and_fortran_order(tmp_path):
+    # Read as np.load reads them: deflated members, Fortran-ordered arrays.
+    arrays = _bird_arrays()
+    _write_npz(tmp_path / "plain" / BIRD_FILE, arrays)
+    arrays["X"] = np.asfortranarray(arrays["X"])
+    _write_npz(tmp_path / "other" / BIRD_FILE, arrays, compressed=True)
+    expected = load_birdsong(tmp_path / "plain")
+    bunch = load_birdsong(tmp_path / "other")
+    for key in ("data", "target", "data_test", "recording", *CLASS_TABLE):
+        assert_array_equal(bunch[key], expected[key])
+        assert bunch[key].flags.writeable
+
+
 def test_load_birdsong_nonfinite(tmp_path):
     arrays = _bird_arrays(lengths=(5, 8, 6))
     arrays["X"][6, 0] = -np.inf  # recording 12, the energy column only
@@ -598,6 +659,32 @@ def _npz_empty(path):
     _write_npz(path, arrays)
 
 
+def _replace_member(path, name, npy_bytes):
+    """The valid file, with the member of array ``name`` replaced by raw bytes."""
+    arrays = _bird_arrays()
+    del arrays[name]
+    _write_npz(path, arrays)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr(f"{name}.npy", npy_bytes)
+
+
+def _npz_huge_header(path):
+    # X.npy declares 10**12 rows (68 TB), followed by the 22 rows of the file:
+    # reported, never allocated (MemoryError).
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (10**12, 17)}
+    )
+    _replace_member(path, "X", header.getvalue() + _bird_arrays()["X"].tobytes())
+
+
+def _npz_overlong_member(path):
+    # y.npy, in .npy format 2.0, holds 4 bytes more than its header declares.
+    npy = io.BytesIO()
+    np.lib.format.write_array(npy, _bird_arrays()["y"], version=(2, 0))
+    _replace_member(path, "y", npy.getvalue() + bytes(4))
+
+
 NPZ_CORRUPTIONS = {
     _npz_not_zip: "is not a zip archive",
     _npz_truncated: "Could not read",
@@ -611,6 +698,13 @@ NPZ_CORRUPTIONS = {
     _npz_object_array: "Could not read",
     _npz_integer_X: "expected floating point",
     _npz_empty: "X has no rows",
+    _npz_huge_header: (
+        "X.npy declares shape (1000000000000, 17) of float32, "
+        "68,000,000,000,000 bytes (68.0 TB) of data, but holds 1,496 bytes."
+    ),
+    _npz_overlong_member: (
+        "y.npy declares shape (22,) of int16, 44 bytes of data, but holds 48 bytes."
+    ),
 }
 
 
@@ -618,9 +712,8 @@ NPZ_CORRUPTIONS = {
 def test_load_birdsong_corrupt_files(tmp_path, corrupt):
     path = _write_npz(tmp_path / "birdsong" / BIRD_FILE, _bird_arrays())
     corrupt(path)
-    with pytest.raises(ValueError) as excinfo:
-        load_birdsong(tmp_path)
-    message = str(excinfo.value)
+    # Every error path closes the file.
+    message = _raises_and_closes(load_birdsong, tmp_path)
     assert str(path) in message
     assert NPZ_CORRUPTIONS[corrupt] in message
 
@@ -628,10 +721,11 @@ def test_load_birdsong_corrupt_files(tmp_path, corrupt):
 def test_load_birdsong_not_found(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError) as excinfo:
         load_birdsong(tmp_path)
-    message = str(excinfo.value)
-    assert BIRD_FILE in message
-    assert f"  {tmp_path / 'birdsong'}\n" in message
-    assert f"  {tmp_path}\n" in message
+    first_line = str(excinfo.value).splitlines()[0]
+    assert first_line == (
+        f"Bird-song file {BIRD_FILE} not found in {tmp_path / 'birdsong'}, "
+        f"{tmp_path} (searched in this order)."
+    )
 
     env, home = tmp_path / "env", tmp_path / "home"
     monkeypatch.setenv("SKLEARN_SPARSITY_DATA", str(env))

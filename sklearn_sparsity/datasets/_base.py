@@ -1,4 +1,5 @@
-"""Helpers shared by the data loaders: where to look for data files."""
+"""Helpers shared by the data loaders: where to look for data files, how to
+read them without trusting the sizes their headers declare."""
 
 import os
 from pathlib import Path
@@ -52,3 +53,37 @@ def _candidate_dirs(data_home, subdirs, *, data_home_itself="first"):
         roots.append(Path(env).expanduser())
     roots.append(_sklearn_data_home())
     return [root / s for root in roots for s in subdirs]
+
+
+def _read_at_most(f, n_bytes, *, chunk_size=1 << 20):
+    """Read up to ``n_bytes`` from the binary file ``f``, in bounded chunks.
+
+    A size declared in a file's header is not trusted for an allocation: the
+    memory used follows the bytes actually present, so a corrupt header that
+    declares terabytes costs no more than the (short) file itself. Compare
+    the length of the result with ``n_bytes`` to detect a truncated file.
+
+    Returns
+    -------
+    data : bytearray
+        The ``min(n_bytes, bytes left in f)`` next bytes of ``f``.
+    """
+    data = bytearray()
+    while len(data) < n_bytes:
+        chunk = f.read(min(chunk_size, n_bytes - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _format_size(n_bytes):
+    """``n_bytes`` for a message, e.g. ``"3,367,254,360,064 bytes (3.4 TB)"``."""
+    if n_bytes >= 10**27:  # a corrupt header; exact digits would not help
+        return "over 1,000 YB"
+    text = f"{n_bytes:,} bytes"
+    if n_bytes < 10**6:
+        return text
+    k = (len(str(n_bytes)) - 1) // 3
+    unit = ("kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")[k - 1]
+    return f"{text} ({n_bytes / 1000**k:.1f} {unit})"

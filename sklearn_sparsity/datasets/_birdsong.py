@@ -1,5 +1,6 @@
 """NIPS4B bird-song MFCC frames, split per recording as in the paper."""
 
+import math
 import os
 import textwrap
 import zipfile
@@ -10,7 +11,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._base import DATA_ENV_VAR, _candidate_dirs
+from ._base import DATA_ENV_VAR, _candidate_dirs, _format_size, _read_at_most
 
 _FILENAME = "nips4b_birdsong_cepstra.npz"
 _SUBDIR = "birdsong"
@@ -25,20 +26,66 @@ def _find_npz(data_home):
         path = folder / _FILENAME
         if path.is_file():
             return path
-    where = "\n".join(f"  {folder}" for folder in searched)
+    where = ", ".join(str(folder) for folder in searched)
     raise FileNotFoundError(
-        f"Bird-song file {_FILENAME} not found. Searched these folders, in "
-        f"order:\n{where}\nPut it in <data_home>/{_SUBDIR}/ and pass data_home, "
-        f"or in ${DATA_ENV_VAR}/{_SUBDIR}/."
+        f"Bird-song file {_FILENAME} not found in {where} (searched in this "
+        f"order).\nPut it in <data_home>/{_SUBDIR}/ and pass data_home, or in "
+        f"${DATA_ENV_VAR}/{_SUBDIR}/."
     )
+
+
+# The .npy header readers of numpy, by format version. Version 3.0 only
+# differs for structured dtypes with non-latin-1 field names: never ours.
+_NPY_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _read_npy_member(zf, member):
+    """The array in the .npy file ``member`` of the open zip archive ``zf``.
+
+    The size its header declares is checked against the member's size before
+    anything is allocated, and the data is read in bounded chunks, so that a
+    corrupt header cannot cause a huge allocation.
+
+    Raises
+    ------
+    ValueError
+        If the header is invalid, declares Python objects (which would need
+        pickle) or a size other than what the member holds.
+    """
+    info = zf.getinfo(member)
+    with zf.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version not in _NPY_HEADER_READERS:
+            raise ValueError(f"{member} has unsupported .npy version {version}")
+        shape, fortran_order, dtype = _NPY_HEADER_READERS[version](f)
+        if dtype.hasobject:
+            raise ValueError(
+                f"{member} holds Python objects (dtype {dtype}), which are not "
+                "loaded: that would need pickle"
+            )
+        n_bytes = math.prod(shape) * dtype.itemsize
+        n_held = info.file_size - f.tell()
+        if n_bytes != n_held:
+            raise ValueError(
+                f"{member} declares shape {shape} of {dtype}, "
+                f"{_format_size(n_bytes)} of data, but holds "
+                f"{_format_size(n_held)}"
+            )
+        data = _read_at_most(f, n_bytes)
+    array = np.frombuffer(data, dtype=dtype)
+    return array.reshape(shape[::-1]).T if fortran_order else array.reshape(shape)
 
 
 def _read_npz(path):
     """All arrays of the file, checked for presence, shapes and dtypes."""
     names = (*_FRAME_ARRAYS, *_CLASS_ARRAYS)
     # OSError, EOFError, BadZipFile, zlib.error: not a complete, intact zip
-    # archive (a damaged member shows only when read); ValueError: np.load
-    # refusing pickled or object arrays, or a bad .npy header.
+    # archive (a damaged member shows only when read); ValueError: a bad .npy
+    # header, one declaring more or less data than its member holds, or an
+    # array of Python objects.
     errors = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error)
 
     def unreadable(exc):
@@ -59,19 +106,20 @@ def _read_npz(path):
             "corrupt or of another format."
         )
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):  # pragma: no cover
-            raise ValueError("not an .npz archive")
-        with loaded as npz:
-            present = list(npz.files)
-            arrays = {name: npz[name] for name in names if name in present}
+        # Not np.load: it leaves the file open when the archive is corrupt,
+        # and allocates whatever a member's header declares.
+        with zipfile.ZipFile(path) as zf:
+            # Array "X" is member "X.npy", as in np.load.
+            members = {name.removesuffix(".npy"): name for name in zf.namelist()}
+            missing = [name for name in names if name not in members]
+            if not missing:
+                arrays = {name: _read_npy_member(zf, members[name]) for name in names}
     except errors as exc:
         raise unreadable(exc) from exc
-    missing = [name for name in names if name not in arrays]
     if missing:
         raise ValueError(
             f"Bird-song file {path} lacks the array(s) {', '.join(missing)}; "
-            f"it holds: {', '.join(present) or 'nothing'}."
+            f"it holds: {', '.join(members) or 'nothing'}."
         )
 
     def fail(what):

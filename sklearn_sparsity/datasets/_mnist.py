@@ -1,6 +1,7 @@
 """MNIST from the four standard IDX files, with an OpenML fallback."""
 
 import gzip
+import math
 import os
 import struct
 import textwrap
@@ -12,7 +13,7 @@ from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_params
 
-from ._base import DATA_ENV_VAR, _candidate_dirs
+from ._base import DATA_ENV_VAR, _candidate_dirs, _format_size, _read_at_most
 
 _IMAGE_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 _LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -45,18 +46,23 @@ def _read_idx(path, *, magic, ndim):
 
     The header is a big-endian magic number (``0x0000_08_<ndim>``: unsigned
     bytes, ``ndim`` dimensions) followed by ``ndim`` big-endian uint32 sizes;
-    the data that follows must be exactly ``prod(sizes)`` bytes long.
+    the data that follows must be exactly ``prod(sizes)`` bytes long. The
+    declared sizes are checked against the bytes actually present before
+    anything of that size is allocated: the data is read in bounded chunks
+    (a gzip stream's decompressed length is not known in advance).
 
     Returns
     -------
     array : ndarray of dtype uint8 and shape ``sizes``
-        Read-only view on the bytes read.
+        View on the bytes read.
 
     Raises
     ------
     ValueError
         Naming ``path``, if the file is not a valid IDX file of this kind: bad
-        magic number, truncated or over-long data, or a corrupt gzip stream.
+        magic number, truncated or over-long data (for instance a corrupt
+        header declaring far more data than the file holds), or a corrupt
+        gzip stream.
     """
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
@@ -78,18 +84,21 @@ def _read_idx(path, *, magic, ndim):
             if len(raw_sizes) < 4 * ndim:
                 raise ValueError(f"MNIST file {path} is truncated inside its header.")
             sizes = struct.unpack(f">{ndim}I", raw_sizes)
-            n_bytes = int(np.prod(sizes, dtype=np.int64))
-            data = f.read(n_bytes)
+            n_bytes = math.prod(sizes)
+            # One byte more than declared, to detect over-long data.
+            data = _read_at_most(f, n_bytes + 1)
             if len(data) < n_bytes:
                 raise ValueError(
-                    f"MNIST file {path} is truncated: its header declares "
-                    f"shape {sizes} ({n_bytes} bytes of data) but only "
-                    f"{len(data)} bytes follow."
+                    f"MNIST file {path} is truncated or its header is corrupt: "
+                    f"the header declares shape {sizes}, "
+                    f"{_format_size(n_bytes)} of data, but only "
+                    f"{_format_size(len(data))} follow."
                 )
-            if f.read(1):
+            if len(data) > n_bytes:
                 raise ValueError(
                     f"MNIST file {path} is longer than its header declares "
-                    f"(shape {sizes}, {n_bytes} bytes of data): it is corrupt."
+                    f"(shape {sizes}, {_format_size(n_bytes)} of data): it is "
+                    "corrupt."
                 )
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(
@@ -127,18 +136,19 @@ def _read_pair(images_path, labels_path):
 
 
 def _not_found_message(searched, partial):
+    # The first line is complete on its own: the command line shows only it.
+    where = ", ".join(str(folder) for folder in searched)
     names = ", ".join(f"{stem}[.gz]" for _, stem in _FILES)
     lines = [
-        "MNIST files not found. Searched these folders, in order:",
-        *(f"  {folder}" for folder in searched),
+        f"MNIST files not found in {where} (searched in this order for a "
+        f"folder holding all four of {names}).",
     ]
     for folder, missing in partial:
         lines.append(f"{folder} lacks: {', '.join(missing)}.")
     lines += [
-        f"Put the four IDX files ({names}) in one folder and pass it as "
-        f"data_home, or put them in ${DATA_ENV_VAR}/mnist (or "
-        "mnist-subset), or call load_mnist(download_if_missing=True) to fetch "
-        "'mnist_784' from OpenML.",
+        "Put the four IDX files in one folder and pass it as data_home, or put "
+        f"them in ${DATA_ENV_VAR}/mnist (or mnist-subset), or call "
+        "load_mnist(download_if_missing=True) to fetch 'mnist_784' from OpenML.",
     ]
     return "\n".join(lines)
 
