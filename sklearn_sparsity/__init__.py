@@ -2,7 +2,6 @@
 
 from ._pretrained_mlp import PretrainedMLPClassifier
 from ._stacked_rbm import StackedRBMTransformer
-
-__version__ = "0.1.0.dev0"
+from ._version import __version__
 
 __all__ = ["PretrainedMLPClassifier", "StackedRBMTransformer", "__version__"]

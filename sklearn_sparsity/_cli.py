@@ -97,8 +97,13 @@ def _add_run_options(p):
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address (implies --backend dask); "
                         "'local' starts a local cluster")
-    p.add_argument("--cache-dir", default=None, metavar="DIR",
-                   help="joblib cache of pretrained layers and finished runs")
+    p.add_argument("--cache-dir", nargs="?", const="default", default=None,
+                   metavar="DIR",
+                   help="keep pretrained layers and finished runs on disk; "
+                        "without DIR, in the per-user cache folder "
+                        "($XDG_CACHE_HOME or ~/.cache)/sklearn-sparsity. A "
+                        "cache holds pickles: use a folder only you can "
+                        "write to")
     p.add_argument("--out", default=None, metavar="DIR", help="output folder")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="also print every training epoch, each line prefixed "
@@ -314,6 +319,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("sklearn-sparsity: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # writing results: missing folder, full disk, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"sklearn-sparsity: error: cannot write {where}"
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
     finally:
         if client is not None:
             client.close()

@@ -71,11 +71,24 @@ def _with_rates_file(args, overrides):
     return {**overrides, **merged}
 
 
+def _cache_dir(args):
+    """The checked ``--cache-dir`` (the per-user default when given alone)."""
+    from ._cache import CacheFolderError, check_cache_dir, default_cache_dir
+
+    if args.cache_dir is None:
+        return None
+    path = default_cache_dir() if args.cache_dir == "default" else args.cache_dir
+    try:
+        return str(check_cache_dir(path))
+    except CacheFolderError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _run_kwargs(args):
     return {"scale": getattr(args, "scale", "quick"),
             "data_home": getattr(args, "data_home", None),
             "n_seeds": args.n_seeds, "n_jobs": args.n_jobs,
-            "backend": args.backend, "cache_dir": args.cache_dir,
+            "backend": args.backend, "cache_dir": _cache_dir(args),
             "verbose": 1 + args.verbose, "file": sys.stdout}
 
 
@@ -255,6 +268,7 @@ def demo(args, argv, overrides):
 
     overrides = _with_rates_file(args, overrides)
     settings = _settings("digits", "quick", overrides)
+    run_kwargs = _run_kwargs(args)
     out = Output(args.out or ".", argv, "demo")
     tic = time.perf_counter()
     print("Demo: DBN, DpRBM and Dsigm on scikit-learn's digits. "
@@ -271,7 +285,7 @@ def demo(args, argv, overrides):
               f"{settings['validation_fraction']:.0%} validation split of the "
               "training data (the test set is not used).", flush=True)
         records, report = run_selection("digits", settings=overrides,
-                                        **_run_kwargs(args))
+                                        **run_kwargs)
         reports.append(report)
         chosen = chosen_rates(summarize(records), settings["rate_grid"])
         for key in given:  # rates given on the command line win
@@ -287,7 +301,7 @@ def demo(args, argv, overrides):
     print(f"\n2. Training with pretraining rates {listed('pretrain_learning_rate')}"
           f"; back-propagation rates {listed('learning_rate')}.", flush=True)
     records, report = run_comparison("digits", settings=run_overrides,
-                                     **_run_kwargs(args))
+                                     **run_kwargs)
     reports.append(report)
     summary = summarize(records)
     header, rows = comparison_rows(summary, len(settings["hidden_layer_sizes"]))
@@ -329,9 +343,9 @@ def reproduce(args, argv, overrides):
     if not set(args.parts) <= set("abc") or not args.parts:
         raise UsageError(f"--parts takes letters of abc; got {args.parts!r}")
     overrides = _with_rates_file(args, overrides)
+    run_kwargs = _run_kwargs(args)
     out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
                  args.experiment)
-    run_kwargs = _run_kwargs(args)
     wanted = (["table1", "table2", "figure1", "figure2"]
               if args.experiment == "all" else [args.experiment])
     reports, comparison, claims_runs = [], {}, {}
@@ -388,6 +402,7 @@ def select_rates(args, argv, overrides):
     dataset = SELECT_TABLES[args.table]
     settings = _settings(dataset, args.scale, overrides)
     _check_data(dataset, settings, args.data_home)
+    run_kwargs = _run_kwargs(args)
     out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
                  f"select_rates_{args.table}")
     rates = ", ".join(f"{r:g}" for r in settings["rate_grid"])
@@ -395,8 +410,7 @@ def select_rates(args, argv, overrides):
           f"every rate of {{{rates}}}, validated on "
           f"{settings['validation_fraction']:.0%} of the training data",
           flush=True)
-    records, report = run_selection(dataset, settings=overrides,
-                                    **_run_kwargs(args))
+    records, report = run_selection(dataset, settings=overrides, **run_kwargs)
     summary = summarize(records)
     chosen = chosen_rates(summary, settings["rate_grid"])
     name = f"select_rates_{args.table}"

@@ -1,6 +1,7 @@
 """Greedy layer-wise stack of Bernoulli RBMs trained with CD-k."""
 
 import time
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory, validate_dat
 
 from ._backprop import forward
 from ._base import atomic_fit, layer_seeds
+from ._cache import cache_namespace, cached_result
 from ._optim import MOMENTUM_SCHEDULES
 from ._rbm import fit_rbm_layer
 from ._validation import (
@@ -27,14 +29,46 @@ from ._validation import (
 )
 
 
+def _fit_layer_in_namespace(namespace, X, n_hidden, *, verbose=0, **kwargs):
+    """:func:`fit_rbm_layer`; ``namespace`` is only part of the cache key.
+
+    ``namespace`` is :func:`~sklearn_sparsity._cache.cache_namespace`: a
+    layer cached by other code (anywhere in the package), other dependency
+    versions or another BLAS thread count is not served.
+    """
+    return fit_rbm_layer(X, n_hidden, verbose=verbose, **kwargs)
+
+
+def _layer_is_valid(n_visible, n_hidden, n_epochs, output):
+    """Whether a cached layer has the shapes its arguments ask for."""
+    try:
+        W, b, c, history = output
+        return (W.shape == (n_visible, n_hidden) and b.shape == (n_hidden,)
+                and c.shape == (n_visible,)
+                and all(len(v) == n_epochs for v in history.values()))
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 def _cached_fit_layer(memory):
     """``fit_rbm_layer`` cached in ``memory`` (``verbose`` not in the key).
 
     The one place that says how the stack caches its layers; the
-    experiments use it too, to check the cached code before their workers
-    start.
+    experiments use it too (``memorized``, to check the cached code before
+    their workers start). The key holds the package's code fingerprint
+    (see ``_cache.py``), and a cached layer whose shapes do not match its
+    arguments (a swapped or damaged entry) is trained again.
     """
-    return check_memory(memory).cache(fit_rbm_layer, ignore=["verbose"])
+    memorized = check_memory(memory).cache(_fit_layer_in_namespace,
+                                           ignore=["verbose"])
+
+    def fit_layer(X, n_hidden, **kwargs):
+        check = partial(_layer_is_valid, X.shape[1], n_hidden, kwargs["n_epochs"])
+        return cached_result(memorized, check, cache_namespace(), X, n_hidden,
+                             **kwargs)
+
+    fit_layer.memorized = memorized
+    return fit_layer
 
 
 class StackedRBMTransformer(

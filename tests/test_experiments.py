@@ -3,6 +3,7 @@
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -272,50 +273,115 @@ def test_stack_fit_time_is_its_training_time_also_from_the_layer_cache(tmp_path)
     assert stack_time(2) == trained
 
 
-def test_prepare_cache_records_the_code_before_workers_start(tmp_path):
-    # In new processes, like the workers: joblib remembers in memory which
-    # functions this process has checked already, whatever the folder.
-    code = (
-        "import sys\n"
-        "from sklearn_sparsity.experiments import get_settings\n"
-        "from sklearn_sparsity.experiments._compare import (comparison_tasks,"
-        " prepare_cache)\n"
-        f"settings = get_settings('digits', 'quick', {TINY!r})\n"
-        "tasks = comparison_tasks('digits', settings, 1, cache_dir=sys.argv[1])\n"
-        "prepare_cache(sys.argv[1], tasks)\n"
-    )
-
-    def prepare():
-        subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
-
-    prepare()
-    codes = {p.parent.name: p for p in tmp_path.rglob("func_code.py")}
-    assert set(codes) == {"fit_rbm_layer", "_comparison_task_uncached"}
-    # Code of an older version, with one result: replaced and cleared, as
-    # joblib would do on the first call (in every worker at once).
-    stale = codes["_comparison_task_uncached"]
-    stale.write_text("# first line: 1\ndef old():\n    pass\n")
-    (stale.parent / "0123abcd").mkdir()
-    prepare()
-    assert "def _comparison_task_uncached" in stale.read_text()
-    assert not (stale.parent / "0123abcd").exists()
+def _cached_outputs(cache):
+    return sorted(cache.rglob("_comparison_task_uncached/*/output.pkl"))
 
 
-def test_experiments_prepare_the_cache_before_running(tmp_path, monkeypatch):
-    from sklearn_sparsity.experiments import _compare, _figure1
+_CACHED_RUN = (
+    "import sys\n"
+    "from sklearn_sparsity.experiments._compare import run_comparison\n"
+    "records, report = run_comparison('digits', settings={settings!r}, "
+    "cache_dir=sys.argv[1], verbose=0)\n"
+    "assert report.ok, report.errors\n"
+    "print(sorted(r['value'] for r in records if r['metric'] == 'hspm'))\n"
+)
 
-    calls = []
 
-    def spy(cache_dir, tasks=()):
-        calls.append((cache_dir, len(tasks)))
+def _run_in(package_parent, cache, settings=None):
+    code = _CACHED_RUN.format(settings=settings or TINY)
+    env = {**__import__("os").environ, "PYTHONPATH": str(package_parent)}
+    return subprocess.run([sys.executable, "-c", code, str(cache)], env=env,
+                          capture_output=True, text=True, check=True,
+                          cwd=package_parent).stdout
 
-    monkeypatch.setattr(_compare, "prepare_cache", spy)
-    monkeypatch.setattr(_figure1, "prepare_cache", spy)
+
+def test_a_code_change_anywhere_in_the_package_is_not_served_old_results(
+    tmp_path,
+):
+    # A copy of the package; its CD update is changed between two runs that
+    # share one cache. joblib alone would serve the first run's results (it
+    # hashes only the cached function's own source).
+    import shutil
+
+    import sklearn_sparsity
+
+    copy = tmp_path / "copy"
+    shutil.copytree(Path(sklearn_sparsity.__file__).parent,
+                    copy / "sklearn_sparsity",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    first = _run_in(copy, cache)
+    assert _run_in(copy, cache) == first  # the same code: served
+    rbm = copy / "sklearn_sparsity" / "_rbm.py"
+    source = rbm.read_text()
+    assert "s = learning_rate / n\n" in source
+    rbm.write_text(source.replace("s = learning_rate / n\n",
+                                  "s = 0.5 * learning_rate / n\n"))
+    second = _run_in(copy, cache)
+    assert second != first
+    # Both results stay in the cache, each in its own namespace.
+    namespaces = {p.relative_to(cache / "runs").parts[0]
+                  for p in _cached_outputs(cache)}
+    assert len(namespaces) == 2
+
+
+def test_two_processes_sharing_a_cache_do_not_crash(tmp_path):
+    # Five rounds of two processes started at once on one cache (stale
+    # entries of other code in it): none fails.
+    cache = tmp_path / "cache"
+    code = _CACHED_RUN.format(settings=TINY)
+    stale = cache / "runs" / "0.0-0000000000000000-blas1"
+    stale.mkdir(parents=True)
+    for _ in range(5):
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(cache)],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for _process in range(2)]
+        outputs = [proc.communicate(timeout=300) for proc in procs]
+        for proc, (_, err) in zip(procs, outputs):
+            assert proc.returncode == 0, err
+        assert outputs[0][0] == outputs[1][0]
+
+
+def test_a_swapped_cache_entry_is_recomputed(tmp_path):
+    # Two cached runs whose files are swapped on disk: each is checked
+    # against its task when read and computed again.
+    fresh, _ = run_comparison("digits", settings=TINY, verbose=0)
     run_comparison("digits", settings=TINY, cache_dir=str(tmp_path), verbose=0)
-    _figure1.run_profile("width", "digits", settings={"width_sizes": (8,),
-                                                      "profile_epochs": 1},
-                         cache_dir=str(tmp_path), verbose=0)
-    assert calls == [(str(tmp_path), 3), (str(tmp_path), 0)]
+    outputs = _cached_outputs(tmp_path)
+    assert len(outputs) == 3  # data, DBN+DpRBM, Dsigm
+    contents = [path.read_bytes() for path in outputs]
+    for path, content in zip(outputs, contents[1:] + contents[:1]):
+        path.write_bytes(content)
+    again, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              verbose=0)
+
+    def values(records):
+        return sorted((r["model"], str(r["layer"]), r["metric"], str(r["k"]),
+                       str(r.get("aggregate")), r["value"]) for r in records
+                      if r["metric"] != "fit_time_s")
+
+    assert values(again) == values(fresh)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"),
+                    reason="POSIX permissions")
+def test_unsafe_cache_folders_are_refused(tmp_path):
+    import os
+
+    from sklearn_sparsity._cache import CacheFolderError, check_cache_dir
+
+    new = check_cache_dir(tmp_path / "new" / "cache")
+    assert (new.stat().st_mode & 0o777) == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    with pytest.raises(CacheFolderError, match="writable by other users"):
+        run_comparison("digits", settings=TINY, cache_dir=str(shared))
+    afile = tmp_path / "file"
+    afile.write_text("")
+    with pytest.raises(CacheFolderError, match="is not a folder"):
+        check_cache_dir(afile)
 
 
 def test_failed_runs_warn_and_keep_the_rest(monkeypatch):

@@ -13,13 +13,12 @@ classes for every ``k``; the same records serve Tables 1-2 and Figure 2.
 import time
 
 import numpy as np
-from joblib import Memory
 
-from .._stacked_rbm import _cached_fit_layer
 from ..metrics import mean_hoyer_sparseness
 from ..metrics._overlap import AGGREGATES, _binarize, _overlap_curve
 from ..metrics._report import _class_summaries, _hidden_layers
 from ..metrics._threshold import _select_threshold
+from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
 from ._models import (
     make_classifier,
@@ -95,44 +94,9 @@ def _data_records(dataset, X_test, y_test, settings):
     return out + overlap
 
 
-def cached(func, cache_dir):
-    """``func`` cached on disk in ``cache_dir`` (no cache when None).
-
-    ``cache_dir`` and ``verbose`` arguments of ``func`` are not part of the
-    key: where the cache is and how much is printed do not change results.
-    """
-    return Memory(cache_dir, verbose=0).cache(func, ignore=["cache_dir", "verbose"])
-
-
-def _cached_task(cache_dir):
-    return cached(_comparison_task_uncached, cache_dir)
-
-
-def prepare_cache(cache_dir, tasks=()):
-    """Record the current code of the cached functions before workers start.
-
-    joblib finds out that a cached function's code has changed on its first
-    call, then clears its old results and writes the new code. Parallel
-    workers doing that at the same time race on those files (one of them
-    fails with ``FileNotFoundError``), so this is done once, here, in the
-    parent process. Of ``tasks``, the first one of every task function that
-    has a ``prepare_cache(kwargs)`` attribute is checked; the RBM layer
-    function is always checked. (joblib checks a function once per process,
-    whatever the folder: a process that already used another cache folder
-    leaves this one to its workers.)
-    """
-    if cache_dir is None:
-        return
-    layer = np.zeros((1, 1))
-    _cached_fit_layer(Memory(cache_dir, verbose=0)).check_call_in_cache(
-        layer, 1, n_epochs=1, learning_rate=0.1, batch_size=1, momentum=0.5,
-        weight_decay=0.0, cd_steps=1, init_std=0.01, shuffle=False, seed=0)
-    seen = set()
-    for task in tasks:
-        check = getattr(task.func, "prepare_cache", None)
-        if check is not None and task.func not in seen:
-            seen.add(task.func)
-            check(task.kwargs)
+#: The networks whose records each kind of comparison task returns.
+_TASK_MODELS = {"data": ("data",), "pretrained": ("DBN", "DpRBM", "RBM stack"),
+                "dsigm": ("Dsigm",)}
 
 
 def _comparison_task(kind, dataset, settings, seed, data_home=None,
@@ -142,14 +106,12 @@ def _comparison_task(kind, dataset, settings, seed, data_home=None,
     ``verbose`` is passed to the estimators (per-epoch lines); it is not part
     of the cache key.
     """
-    return _cached_task(cache_dir)(
-        kind, dataset, settings, seed, data_home=data_home, cache_dir=cache_dir,
-        verbose=verbose,
-    )
-
-
-_comparison_task.prepare_cache = (
-    lambda kwargs: _cached_task(kwargs["cache_dir"]).check_call_in_cache(**kwargs))
+    seeds = (0,) if kind == "data" else (seed,)
+    is_valid = records_matching(dataset=dataset, model=_TASK_MODELS[kind],
+                                seed=seeds)
+    return run_cached(_comparison_task_uncached, cache_dir, is_valid, kind,
+                      dataset, settings, seed, data_home=data_home,
+                      cache_dir=cache_dir, verbose=verbose)
 
 
 def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
@@ -217,9 +179,9 @@ def run_comparison(dataset="digits", *, scale="quick", settings=None,
         Including the errors of the tasks that failed.
     """
     settings = get_settings(dataset, scale, settings)
+    cache_dir = checked_cache_dir(cache_dir)
     tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir,
                              fit_verbose=max(0, verbose - 1))
-    prepare_cache(cache_dir, tasks)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     records = [rec for value in report.results.values() for rec in value]

@@ -9,7 +9,8 @@ once, after the last epoch (``metric="hspm_test"``).
 """
 
 from ..metrics import mean_hoyer_sparseness
-from ._compare import _warn_failures, prepare_cache
+from ._caching import checked_cache_dir
+from ._compare import _warn_failures
 from ._data import load_experiment_data
 from ._models import make_stack, pretrain_rate, stack_training_seconds
 from ._records import summarize, to_frame
@@ -79,9 +80,9 @@ def run_profile(experiment, dataset="digits", *, scale="quick", settings=None,
                 cache_dir=None, verbose=1, file=None):
     """Records and run report of one Figure 1 experiment (no pandas needed)."""
     settings = get_settings(dataset, scale, settings)
+    cache_dir = checked_cache_dir(cache_dir)
     tasks = profile_tasks(experiment, dataset, settings, n_seeds, data_home,
                           cache_dir, fit_verbose=max(0, verbose - 1))
-    prepare_cache(cache_dir)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     return [r for v in report.results.values() for r in v], report

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._backprop import forward
 from ..metrics import mean_hoyer_sparseness
-from ._compare import cached, prepare_cache
+from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
 from ._models import make_classifier, make_stack, pretrain_rate
 from ._runner import Task, run_tasks
@@ -52,14 +52,10 @@ def _layer_records(base, epoch, coefs, intercepts, X_test, y_test, loss,
 def _finetuning_task(dataset, settings, seed, lr, loss, data_home=None,
                      cache_dir=None, verbose=0):
     """One fine-tuning run of the study (cached on disk); its records."""
-    return cached(_finetuning_task_uncached, cache_dir)(
-        dataset, settings, seed, lr, loss, data_home=data_home,
-        cache_dir=cache_dir, verbose=verbose)
-
-
-_finetuning_task.prepare_cache = (
-    lambda kwargs: cached(_finetuning_task_uncached, kwargs["cache_dir"])
-    .check_call_in_cache(**kwargs))
+    is_valid = records_matching(dataset=dataset, seed=seed, lr=lr, loss=loss)
+    return run_cached(_finetuning_task_uncached, cache_dir, is_valid, dataset,
+                      settings, seed, lr, loss, data_home=data_home,
+                      cache_dir=cache_dir, verbose=verbose)
 
 
 def _finetuning_task_uncached(dataset, settings, seed, lr, loss, data_home=None,
@@ -109,9 +105,9 @@ def run_finetuning_study(dataset="mnist", *, scale="quick", settings=None,
     (epoch 0: the stack before fine-tuning).
     """
     settings = get_settings(dataset, scale, settings)
+    cache_dir = checked_cache_dir(cache_dir)
     tasks = finetuning_tasks(dataset, settings, n_seeds, data_home, cache_dir,
                              fit_verbose=max(0, verbose - 1))
-    prepare_cache(cache_dir, tasks)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
                        file=file)
     return [r for v in report.results.values() for r in v], report

@@ -20,7 +20,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..metrics import mean_hoyer_sparseness
-from ._compare import _warn_failures, cached, prepare_cache
+from ._caching import checked_cache_dir, records_matching, run_cached
+from ._compare import _warn_failures
 from ._data import load_experiment_data
 from ._models import MODELS, make_classifier, make_stack, stack_training_seconds
 from ._records import summarize, to_frame
@@ -61,14 +62,13 @@ def _selection_task(kind, dataset, settings, seed, pretrain_lr=None, lr=None,
     ``kind`` is ``"stack"`` (pretrain one stack: its layers go to the layer
     cache, for the networks that start from it) or a network name.
     """
-    return cached(_selection_task_uncached, cache_dir)(
-        kind, dataset, settings, seed, pretrain_lr=pretrain_lr, lr=lr,
-        data_home=data_home, cache_dir=cache_dir, verbose=verbose)
-
-
-_selection_task.prepare_cache = (
-    lambda kwargs: cached(_selection_task_uncached, kwargs["cache_dir"])
-    .check_call_in_cache(**kwargs))
+    is_valid = records_matching(
+        dataset=dataset, seed=seed, pretrain_lr=pretrain_lr,
+        lr=None if kind == "stack" else lr,
+        model="RBM stack" if kind == "stack" else kind)
+    return run_cached(_selection_task_uncached, cache_dir, is_valid, kind,
+                      dataset, settings, seed, pretrain_lr=pretrain_lr, lr=lr,
+                      data_home=data_home, cache_dir=cache_dir, verbose=verbose)
 
 
 def _selection_task_uncached(kind, dataset, settings, seed, pretrain_lr=None,
@@ -146,11 +146,11 @@ def run_selection(dataset="digits", *, scale="quick", settings=None,
     cluster).
     """
     settings = get_settings(dataset, scale, settings)
+    cache_dir = checked_cache_dir(cache_dir)
     with tempfile.TemporaryDirectory(prefix="sklearn_sparsity_") as tmp:
         cache = tmp if cache_dir is None else cache_dir
         tasks = selection_tasks(dataset, settings, n_seeds, data_home, cache,
                                 fit_verbose=max(0, verbose - 1))
-        prepare_cache(cache, tasks)
         report = run_tasks(tasks, n_jobs=n_jobs, backend=backend,
                            verbose=verbose, file=file)
     records = [rec for value in report.results.values() for rec in value]
