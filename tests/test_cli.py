@@ -340,3 +340,33 @@ def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
     cached = [joblib.load(path) for path in
               cache.rglob("_comparison_task_uncached/*/output.pkl")]
     assert {r["model"] for records in cached for r in records} <= {"data"}
+
+
+def test_file_system_problems_end_in_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+    from pathlib import Path
+
+    afile = tmp_path / "file"
+    afile.write_text("")
+    cases = [
+        (["--cache-dir", str(afile)], "is not a folder"),
+        (["--out", str(afile / "sub")], "cannot write"),
+    ]
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    cases.append((["--cache-dir", str(shared)], "writable by other users"))
+    for extra, message in cases:
+        assert main(["demo", *extra, *TINY]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    # A full disk while results are written.
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main(["reproduce", "figure1", "--dataset", "digits", "--parts", "a",
+                 "--out", str(tmp_path / "out"), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and err.count("\n") == 1
