@@ -74,7 +74,6 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib", "gallery_utils.reset_blas_threads"),
     "doc_module": ("sklearn_sparsity",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"sklearn_sparsity": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "abort_on_example_error": False,

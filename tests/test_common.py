@@ -43,13 +43,12 @@ def _enforce_unit_interval(estimator, X, X_test=None, **kwargs):
     return tuple(_unit_interval(a) for a in out)
 
 
-_ONE_CLASS_REASON = (
-    "the check derives y = int(X[:, 0]) from data it first adapts to the "
-    "estimator; rescaled into [0, 1] for the pretrained (Bernoulli) input layer, "
-    "that y has a single class, which the classifier rejects with a clear "
-    "ValueError. The same check passes for the pretrain=False instance, which "
-    "runs the same fit/predict code apart from pretraining."
-)
+# The check derives y = int(X[:, 0]) from data it first adapts to the
+# estimator; rescaled into [0, 1] for the pretrained (Bernoulli) input layer,
+# that y has a single class, which the classifier rejects with a clear
+# ValueError. The same check passes for the pretrain=False instance, which
+# runs the same fit/predict code apart from pretraining.
+_ONE_CLASS_REASON = "y = int(X[:, 0]) has one class once X is scaled to [0, 1]"
 
 
 def _expected_failed_checks(estimator):

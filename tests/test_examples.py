@@ -2,7 +2,9 @@
 
 Select them with ``pytest -m examples`` (or deselect with ``-m "not
 examples"``). The examples on bundled data are the ones the docs build
-executes (``filename_pattern`` in ``docs/conf.py``); ``plot_real_*`` need
+executes (``filename_pattern`` in ``docs/conf.py``); so that CI runs them
+once, they carry the ``gallery`` mark, which the default options deselect
+(``pytest -m gallery`` runs them). ``plot_real_*`` need
 ``SKLEARN_SPARSITY_DATA`` and must exit cleanly without it; ``plot_dask_*``
 start a local Dask cluster and also carry the ``distributed`` mark.
 """
@@ -94,8 +96,10 @@ def test_example_is_gallery_style(path):
     assert "\n# %%\n" in source, "no '# %%' cell"
 
 
+@pytest.mark.gallery
 @pytest.mark.parametrize("path", _params(_bundled))
 def test_bundled_data_example_runs(path):
+    """Deselected by default: the docs build runs these (``-m gallery``)."""
     _, seconds = _run(path)
     print(f"{path.name}: {seconds:.1f} s")
 
