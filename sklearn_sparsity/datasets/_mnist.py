@@ -331,7 +331,7 @@ def load_mnist(data_home=None, *, return_X_y=False, download_if_missing=False):
     See Also
     --------
     load_birdsong : The paper's second data set, bird-song MFCC frames.
-    load_digits_unit : scikit-learn's small embedded digits, scaled to [0, 1].
+    load_digits_unit : The small digits embedded in scikit-learn, in [0, 1].
 
     Notes
     -----

@@ -233,10 +233,11 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
         Parallel workers over the independent runs (1 BLAS thread each when
         ``n_jobs != 1``).
     backend : str or None, default=None
-        joblib backend, e.g. ``"loky"`` or ``"dask"``.
+        Name of a joblib backend, e.g. ``"loky"`` or ``"dask"``.
     cache_dir : str or None, default=None
-        joblib cache: the RBM layers and every finished run are stored there,
-        so a re-run, Figure 2 or Figure 1(a) reuse them.
+        Folder of the joblib cache: the RBM layers and every finished run are
+        stored there, so a re-run or Figure 2 reuses them. It must be private
+        to the user (see ``check_cache_dir``).
     verbose : int, default=0
         ``1``: print one progress line per finished run. ``2``: also the
         estimators' per-epoch lines, each prefixed with its run's name (runs

@@ -113,9 +113,10 @@ _PARAMS_DOC = """
     n_jobs : int, default=1
         Parallel workers over the independent runs.
     backend : str or None, default=None
-        joblib backend, e.g. ``"loky"`` or ``"dask"``.
+        Name of a joblib backend, e.g. ``"loky"`` or ``"dask"``.
     cache_dir : str or None, default=None
-        joblib cache of the RBM layers.
+        Folder of the joblib cache of the RBM layers (see the reliability
+        section of the user guide; it must be private to the user).
     verbose : int, default=0
         ``1``: print one progress line per finished run. ``2``: also one line
         per epoch of every RBM layer, prefixed with its run's name (layers

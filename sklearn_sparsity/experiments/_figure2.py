@@ -46,9 +46,9 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
     n_jobs : int, default=1
         Parallel workers over the independent runs.
     backend : str or None, default=None
-        joblib backend, e.g. ``"loky"`` or ``"dask"``.
+        Name of a joblib backend, e.g. ``"loky"`` or ``"dask"``.
     cache_dir : str or None, default=None
-        joblib cache shared with :func:`compare_pretraining`.
+        Folder of the joblib cache shared with :func:`compare_pretraining`.
     verbose : int, default=0
         ``1``: print one progress line per finished run. ``2``: also the
         estimators' per-epoch lines, each prefixed with its run's name.

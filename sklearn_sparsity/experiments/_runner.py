@@ -50,7 +50,7 @@ class Task:
 class RunReport:
     """Outcome of :func:`run_tasks`.
 
-    Attributes
+    Parameters
     ----------
     results : dict
         ``name -> return value`` of every task that finished, in task order.
@@ -148,7 +148,7 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
         Number of parallel workers (joblib semantics: -1 uses all cores).
         ``1`` runs the tasks one after the other in this process.
     backend : str or None, default=None
-        joblib backend name, e.g. ``"loky"`` (the default when None),
+        Name of a joblib backend, e.g. ``"loky"`` (the default when None),
         ``"threading"`` or ``"dask"`` (needs a running
         ``dask.distributed.Client``; see :func:`dask_client`).
     threads_per_job : int or None, default=None

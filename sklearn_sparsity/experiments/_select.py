@@ -244,9 +244,9 @@ def select_learning_rates(dataset="digits", *, scale="quick", settings=None,
     n_jobs : int, default=1
         Parallel workers over the grid's runs.
     backend : str or None, default=None
-        joblib backend, e.g. ``"loky"`` or ``"dask"``.
+        Name of a joblib backend, e.g. ``"loky"`` or ``"dask"``.
     cache_dir : str or None, default=None
-        joblib cache of the stacks and the finished runs.
+        Folder of the joblib cache of the stacks and the finished runs.
     verbose : int, default=0
         ``1``: a progress line per finished run; ``2``: also every epoch.
     return_runs : bool, default=False

@@ -164,6 +164,21 @@ aggregate='mean_data', tol=0.05, greater_is_better=False)
 
 _SCORER_EXAMPLES = """
 
+Parameters
+----------
+estimator : estimator instance
+    A fitted model supported by
+    :func:`~sklearn_sparsity.metrics.layer_activations`.
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    Data.
+y : array-like of shape (n_samples,), default=None
+    Class labels (needed by the AOD scorer).
+
+Returns
+-------
+score : float
+    The metric (negated for the AOD: greater is better).
+
 Examples
 --------
 >>> from sklearn.datasets import load_digits
