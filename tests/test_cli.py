@@ -163,15 +163,15 @@ def test_notes_tell_reduced_runs_from_other_overrides():
     assert _overrides_note({"max_train": 300, "scaler": "quantile"}, "birdsong",
                            "paper").startswith(
         " **Reduced run**: max_train=300, scaler=quantile")
+    # Only the networks whose rate changes are listed (Birdsong's paper
+    # scale: pretraining DBN 0.05, DpRBM 1; back-propagation DBN 1, DpRBM
+    # 0.01, Dsigm 1).
     assert _overrides_note({"pretrain_learning_rate": 1.0}, "birdsong",
                            "paper") == (
-        " **Settings overridden**: pretrain_learning_rate={'DBN': 1.0, "
-        "'DpRBM': 1.0}.")
-    # Only the networks whose rate changes are listed.
-    assert _overrides_note({"learning_rate": {"Dsigm": 0.1, "DBN": 0.1}},
+        " **Settings overridden**: pretrain_learning_rate={'DBN': 1.0}.")
+    assert _overrides_note({"learning_rate": {"Dsigm": 0.1, "DBN": 1.0}},
                            "birdsong", "paper") == (
         " **Settings overridden**: learning_rate={'Dsigm': 0.1}.")
-    # More epochs, or a grid holding all of the scale's widths, is not reduced.
     assert _overrides_note({"profile_epochs": 2000}, "mnist", "paper") == (
         " **Settings overridden**: profile_epochs=2000.")
     assert _overrides_note({"depth_sizes": (500, 1000, 2000)}, "mnist",

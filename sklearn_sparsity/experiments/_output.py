@@ -60,6 +60,39 @@ def provenance():
     }
 
 
+#: Options whose values are paths of this machine, and how results show them.
+_PATH_PLACEHOLDERS = {"--data-home": "DATA", "--cache-dir": "CACHE",
+                      "--out": "OUT"}
+
+
+def display_command(argv):
+    """The command as results show it: machine paths replaced by placeholders.
+
+    ``--data-home``, ``--cache-dir`` and ``--out`` values become ``DATA``,
+    ``CACHE`` and ``OUT``; a ``--rates`` file keeps its name only. The exact
+    arguments are in the run info (``argv``).
+    """
+    shown, argv = [], list(argv)
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        flag, eq, value = arg.partition("=")
+        if flag in _PATH_PLACEHOLDERS or flag == "--rates":
+            def placeholder(path):
+                return (_PATH_PLACEHOLDERS.get(flag) or Path(path).name)
+            if eq:
+                shown.append(f"{flag}={placeholder(value)}")
+            else:
+                shown.append(arg)
+                if i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+                    shown.append(placeholder(argv[i + 1]))
+                    i += 1
+        else:
+            shown.append(arg)
+        i += 1
+    return "python -m sklearn_sparsity " + " ".join(shown)
+
+
 class Output:
     """The output folder of one command: tables, CSV files, figures, run info.
 
@@ -78,8 +111,9 @@ class Output:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
-        self.command = "python -m sklearn_sparsity " + " ".join(argv)
-        self.info = {"command": self.command, **provenance(), "experiments": {}}
+        self.command = display_command(argv)
+        self.info = {"command": self.command, "argv": list(argv), **provenance(),
+                     "experiments": {}}
 
     def table(self, name, title, header, rows, note="", echo=True):
         """Print a table (unless ``echo`` is False) and write ``name.md``."""
