@@ -65,6 +65,10 @@ _PATH_PLACEHOLDERS = {"--data-home": "DATA", "--cache-dir": "CACHE",
                       "--out": "OUT"}
 
 
+def _placeholder(flag, path):
+    return _PATH_PLACEHOLDERS.get(flag) or Path(path).name
+
+
 def display_command(argv):
     """The command as results show it: machine paths replaced by placeholders.
 
@@ -78,14 +82,12 @@ def display_command(argv):
         arg = argv[i]
         flag, eq, value = arg.partition("=")
         if flag in _PATH_PLACEHOLDERS or flag == "--rates":
-            def placeholder(path):
-                return (_PATH_PLACEHOLDERS.get(flag) or Path(path).name)
             if eq:
-                shown.append(f"{flag}={placeholder(value)}")
+                shown.append(f"{flag}={_placeholder(flag, value)}")
             else:
                 shown.append(arg)
                 if i + 1 < len(argv) and not argv[i + 1].startswith("-"):
-                    shown.append(placeholder(argv[i + 1]))
+                    shown.append(_placeholder(flag, argv[i + 1]))
                     i += 1
         else:
             shown.append(arg)
