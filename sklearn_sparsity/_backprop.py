@@ -1,15 +1,21 @@
-"""Forward pass, backpropagation and momentum-SGD epochs for sigmoid networks.
+"""Forward pass, back-propagation and momentum-SGD training of sigmoid networks.
 
-Pure numpy, no estimator glue, float32-first. :func:`train_epoch` is the only
-fine-tuning loop in the package; it serves the DBN, the DpRBM (only the layers
-from ``first_trainable`` on are updated) and the Dsigm variants alike.
+Pure numpy through the backend seam (``_backend.py``), no estimator glue,
+float32-first. A training run is a :class:`BackpropState` (parameters,
+optimiser with its velocities and schedule, random generator), advanced by
+:func:`train_backprop` through the shared epoch driver, so that it can be
+resumed. :func:`train_epoch` is the only fine-tuning loop in the package; it
+serves the DBN, the DpRBM (only the layers from ``first_trainable`` on are
+updated) and the Dsigm alike.
 """
 
-import numpy as np
-import scipy.sparse as sp
-from scipy.special import expit
+from dataclasses import dataclass
 
-from ._kernels import mul_sigmoid_grad
+import numpy as np
+
+from ._backend import NUMPY
+from ._optim import MomentumSGD
+from ._training import KeepBest, NoImprovement, minibatches, run_epochs
 
 LOSSES = ("log_loss", "squared_error")
 # Probabilities are clipped here in the log loss, whatever the dtype, so that
@@ -18,45 +24,12 @@ LOSSES = ("log_loss", "squared_error")
 _LOG_LOSS_CLIP = float(np.finfo(np.float32).eps)
 
 
-def sigmoid_affine_(Z, bias, scale=1.0):
-    """``Z <- scale * sigmoid(Z + bias)``, in place; returns ``Z``.
-
-    The single sigmoid kernel of both training loops. For float32 it runs as
-    ``1 / (1 + exp(-(Z + bias)))`` in four vectorised passes (numpy's SIMD
-    ``exp``), about twice as fast as :func:`scipy.special.expit` there and
-    within 2e-7 of it in relative terms; overflow of ``exp`` gives the exact
-    limit 0 and is not warned about. Other dtypes use
-    :func:`scipy.special.expit`.
-    """
-    if Z.dtype == np.float32:
-        np.subtract(-bias, Z, out=Z)
-        with np.errstate(over="ignore"):
-            np.exp(Z, out=Z)
-        Z += 1.0
-        if scale == 1.0:
-            return np.reciprocal(Z, out=Z)
-        return np.divide(scale, Z, out=Z)
-    Z += bias
-    expit(Z, out=Z)
-    if scale != 1.0:
-        Z *= scale
-    return Z
-
-
-def softmax_inplace(Z):
-    """Row-wise softmax of ``Z``, in place, with the row max subtracted."""
-    Z -= Z.max(axis=1, keepdims=True)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
-    return Z
-
-
 def output_activation(loss):
     """Name of the output non-linearity used with ``loss``."""
     return "softmax" if loss == "log_loss" else "logistic"
 
 
-def forward(X, coefs, intercepts, loss, out=None):
+def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY):
     """Activations of every layer for input ``X``.
 
     Parameters
@@ -81,19 +54,12 @@ def forward(X, coefs, intercepts, loss, out=None):
     H = X
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        if out is None:
-            Z = np.asarray(H @ W)
-        else:
-            Z = out[i][:n]
-            if sp.issparse(H):
-                Z[...] = H @ W
-            else:
-                np.matmul(H, W, out=Z)
+        Z = backend.matmul(H, W, out=None if out is None else out[i][:n])
         if i == last and loss == "log_loss":
             Z += b
-            softmax_inplace(Z)
+            backend.softmax_(Z)
         else:
-            sigmoid_affine_(Z, b)
+            backend.sigmoid_affine_(Z, b)
         acts.append(Z)
         H = Z
     return acts
@@ -128,7 +94,8 @@ class BackpropWorkspace:
         self.scratch = np.empty(batch_size * max(widths), dtype=dtype)
 
 
-def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0):
+def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
+             backend=NUMPY):
     """Ascent directions (minus the mean-loss gradient) of trainable layers.
 
     Fills ``ws.grad_W[i]`` and ``ws.grad_b[i]`` for ``i >= first_trainable``
@@ -150,20 +117,17 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0):
     delta *= scale / n
     for i in range(last, first_trainable - 1, -1):
         inp = X if i == 0 else acts[i - 1]
-        if sp.issparse(inp):
-            ws.grad_W[i][...] = inp.T @ delta
-        else:
-            np.matmul(inp.T, delta, out=ws.grad_W[i])
+        backend.matmul(inp.T, delta, out=ws.grad_W[i])
         delta.sum(axis=0, out=ws.grad_b[i])
         if i > first_trainable:
             prev = ws.deltas[i - 1][:n]
-            np.matmul(delta, coefs[i].T, out=prev)
-            mul_sigmoid_grad(prev, acts[i - 1], ws.scratch)
+            backend.matmul(delta, coefs[i].T, out=prev)
+            backend.mul_sigmoid_grad_(prev, acts[i - 1], ws.scratch)
             delta = prev
 
 
 def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
-                learning_rate, momentum, loss, first_trainable):
+                learning_rate, loss, first_trainable):
     """One epoch of minibatch momentum SGD; returns the mean training loss.
 
     Parameters
@@ -174,12 +138,13 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
     coefs, intercepts : list of ndarray
         Updated in place through ``optimizer``.
     optimizer : MomentumSGD
-        Holds ``coefs + intercepts`` (in that order).
+        Holds ``coefs + intercepts`` (in that order), with the epoch's
+        momentum.
     ws : BackpropWorkspace
     order : ndarray of int
         Row order for this epoch (already shuffled by the caller if wanted).
     batch_size : int
-    learning_rate, momentum : float
+    learning_rate : float
     loss : {"log_loss", "squared_error"}
     first_trainable : int
         Index of the first layer that is updated; layers below it are frozen
@@ -189,29 +154,162 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
     -------
     mean_loss : float
     """
+    backend = optimizer.backend
     n_samples = X.shape[0]
     n_layers = len(coefs)
     trainable = list(range(first_trainable, n_layers))
     indices = trainable + [n_layers + i for i in trainable]
     total = 0.0
-    sparse = sp.issparse(X)
-    for start in range(0, n_samples, batch_size):
-        rows = order[start:start + batch_size]
+    for _, rows, _ in minibatches(order, batch_size):
         n = rows.shape[0]
-        # mode="clip" (the rows are valid) lets np.take write straight into
-        # the buffer; mode="raise" would gather into a temporary first.
-        if sparse:
-            Xb = X[rows]
-        else:
-            Xb = np.take(X, rows, axis=0, out=ws.X[:n], mode="clip")
-        Yb = np.take(Y, rows, axis=0, out=ws.Y[:n], mode="clip")
-        acts = forward(Xb, coefs, intercepts, loss, out=ws.acts)
+        Xb = backend.gather_rows(X, rows, ws.X[:n])
+        Yb = backend.gather_rows(Y, rows, ws.Y[:n])
+        acts = forward(Xb, coefs, intercepts, loss, out=ws.acts, backend=backend)
         total += data_loss(acts[-1], Yb, loss)
         # The learning rate is folded into the output delta, so the
         # gradients come out already scaled for the optimizer.
         backward(Xb, Yb, acts, coefs, loss, ws, first_trainable,
-                 scale=learning_rate)
+                 scale=learning_rate, backend=backend)
         ascents = [ws.grad_W[i] for i in trainable] + [ws.grad_b[i] for i in trainable]
-        optimizer.step(ascents, learning_rate, momentum, indices=indices,
-                       scaled=True)
+        optimizer.step(ascents, learning_rate, indices=indices, scaled=True)
     return total / n_samples
+
+
+@dataclass
+class BackpropState:
+    """A back-propagation run of one network, resumable.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        Weights ``(n_in, n_out)`` and biases of every layer, output last.
+    optimizer : MomentumSGD
+        Holds ``coefs + intercepts``, their velocities, the momentum
+        schedule and the epochs done (``optimizer.epoch``).
+    generator : numpy.random.Generator
+        Draws the shuffles.
+    """
+
+    coefs: list
+    intercepts: list
+    optimizer: MomentumSGD
+    generator: np.random.Generator
+
+    @property
+    def epoch(self):
+        """Epochs done."""
+        return self.optimizer.epoch
+
+
+def init_backprop_state(coefs, intercepts, generator, *, weight_decay, momentum,
+                        momentum_schedule, n_epochs, backend=NUMPY):
+    """A run from given initial parameters (pretrained or random).
+
+    Weight decay applies to the weights, not the biases; ``n_epochs`` is the
+    span of the momentum schedule.
+    """
+    optimizer = MomentumSGD(
+        coefs + intercepts, [True] * len(coefs) + [False] * len(coefs),
+        weight_decay, momentum, schedule=momentum_schedule, n_epochs=n_epochs,
+        backend=backend,
+    )
+    return BackpropState(coefs, intercepts, optimizer, generator)
+
+
+def one_hot(y_index, n_outputs, dtype):
+    """One-hot targets of class indices ``y_index``."""
+    Y = np.zeros((y_index.shape[0], n_outputs), dtype=dtype)
+    Y[np.arange(y_index.shape[0]), y_index] = 1
+    return Y
+
+
+def accuracy(X, y_index, coefs, intercepts, loss):
+    """Fraction of ``X`` whose most probable class is ``y_index``."""
+    probs = forward(X, coefs, intercepts, loss)[-1]
+    return float(np.mean(probs.argmax(axis=1) == y_index))
+
+
+def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
+                   loss, first_trainable, shuffle, tol, n_iter_no_change,
+                   validation=None, hooks=()):
+    """Run up to ``n_epochs`` more epochs of back-propagation of ``state``.
+
+    Parameters
+    ----------
+    state : BackpropState
+        Updated in place; with ``validation``, its parameters end as the best
+        epoch's.
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    y_index : ndarray of int of shape (n_samples,)
+        Class indices.
+    n_epochs, batch_size, learning_rate, loss, shuffle, tol, n_iter_no_change
+        As in :class:`~sklearn_sparsity.PretrainedMLPClassifier`.
+    first_trainable : int
+        First layer that is trained (see :func:`train_epoch`).
+    validation : (ndarray, ndarray) or None, default=None
+        Held-out ``(X_val, y_index_val)``: training stops when their accuracy
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs, and the
+        best weights are kept. Without it the training loss is monitored.
+    hooks : sequence of callable, default=()
+        Progress hooks, called with an ``EpochEnd`` after every epoch.
+
+    Returns
+    -------
+    result : dict
+        ``n_iter`` (epochs run now), ``stopped`` (a criterion ended
+        training), ``loss_curve``, ``best_loss`` (lowest training loss),
+        ``validation_scores`` and ``best_validation_score`` (None without
+        validation).
+    """
+    coefs, intercepts = state.coefs, state.intercepts
+    optimizer = state.optimizer
+    backend = optimizer.backend
+    n_outputs = coefs[-1].shape[1]
+    Y = one_hot(y_index, n_outputs, coefs[0].dtype)
+    batch_size = min(batch_size, X.shape[0])
+    ws = BackpropWorkspace(batch_size, X.shape[1], coefs, coefs[0].dtype)
+    order = np.arange(X.shape[0])
+
+    def epoch():
+        if shuffle:
+            backend.shuffle_(order, state.generator)
+        # Overflow is detected by the epoch driver and reported as a
+        # ValueError naming the epoch.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean_loss = train_epoch(
+                X, Y, coefs, intercepts, optimizer, ws, order=order,
+                batch_size=batch_size, learning_rate=learning_rate, loss=loss,
+                first_trainable=first_trainable,
+            )
+        optimizer.iteration_ends()
+        values = {"loss": mean_loss}
+        if validation is not None:
+            values["validation_score"] = accuracy(*validation, coefs,
+                                                  intercepts, loss)
+        return values
+
+    if validation is None:
+        monitor = NoImprovement("loss", tol, n_iter_no_change)
+        stop = (monitor,)
+        keep = None
+    else:
+        monitor = NoImprovement("validation_score", tol, n_iter_no_change,
+                                greater_is_better=True)
+        keep = KeepBest(monitor, coefs + intercepts)
+        stop = (monitor, keep)
+    run = run_epochs(n_epochs, epoch, what="Backpropagation",
+                     learning_rate=learning_rate, weights=coefs, stop=stop,
+                     hooks=hooks, first_epoch=state.epoch, state=state)
+    if keep is not None and keep.best_params is not None:
+        best = keep.best_params
+        state.coefs = best[:len(coefs)]
+        state.intercepts = best[len(coefs):]
+    losses = [values["loss"] for values in run.history]
+    scores = ([values["validation_score"] for values in run.history]
+              if validation is not None else None)
+    return {
+        "n_iter": run.n_iter, "stopped": run.stopped, "loss_curve": losses,
+        "best_loss": monitor.best if validation is None else np.inf,
+        "validation_scores": scores,
+        "best_validation_score": monitor.best if validation is not None else None,
+    }

@@ -1,13 +1,19 @@
 """Estimator glue shared by the stack and the classifier.
 
-Nothing numerical here: how a fit changes an estimator's fitted attributes
-(all together or not at all) and how each layer gets its seed.
+Nothing numerical here: the parameter constraints both estimators share, how
+a fit changes an estimator's fitted attributes (all together or not at all),
+how each layer gets its seed, and the progress hooks that print the verbose
+lines (the training loops themselves never print).
 """
 
 from contextlib import contextmanager
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from ._optim import MOMENTUM_SCHEDULES
 
 
 def _is_fitted_attribute(name):
@@ -52,3 +58,43 @@ def layer_seeds(random_state, n_layers):
     entropy = int(rng.randint(np.iinfo(np.int32).max))
     return [np.random.SeedSequence(entropy, spawn_key=(layer,))
             for layer in range(n_layers)]
+
+
+#: Parameter constraints shared by both estimators (scikit-learn's
+#: ``_parameter_constraints`` format). Each estimator adds its own.
+SHARED_CONSTRAINTS = {
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="left"), tuple, list],
+    "momentum_schedule": [StrOptions(set(MOMENTUM_SCHEDULES))],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "init_std": [Interval(Real, 0, None, closed="left")],
+    "shuffle": ["boolean"],
+    "memory": [None, str, HasMethods(["cache"])],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+def rbm_epoch_printer(layer_index):
+    """Progress hook printing one line per CD epoch of stack layer ``layer_index``."""
+
+    def hook(event):
+        values = event.values
+        print(
+            f"[StackedRBM] layer {layer_index}, epoch {event.epoch}/"
+            f"{event.n_epochs}: reconstruction error "
+            f"{values['reconstruction_error']:.4f}, HSPM {values['hspm']:.4f}, "
+            f"{event.seconds:.2f} s",
+            flush=True,
+        )
+
+    return hook
+
+
+def backprop_epoch_printer(event):
+    """Progress hook printing one line per back-propagation epoch."""
+    message = f"loss {event.values['loss']:.5f}"
+    if "validation_score" in event.values:
+        message += f", validation accuracy {event.values['validation_score']:.4f}"
+    print(f"[PretrainedMLP] epoch {event.epoch}/{event.n_epochs}: {message}, "
+          f"{event.seconds:.2f} s", flush=True)

@@ -1,55 +1,18 @@
-"""Momentum SGD shared by CD-k pretraining and backprop fine-tuning.
+"""Momentum SGD shared by CD-k pretraining and back-propagation fine-tuning.
 
-Pure numpy, no estimator glue. Both training loops call :func:`momentum_at`
-for the schedule and :class:`MomentumSGD` for the update, so the paper's rule
-(momentum ramp, L2 weight decay on weights only) lives in one place.
+Pure numpy, no estimator glue. The optimiser owns its momentum schedule, as
+scikit-learn's optimisers do with ``iteration_ends``: the training loops
+call :meth:`MomentumSGD.iteration_ends` after every epoch, so a training run
+can be resumed (its epoch count and velocities kept) without the loop
+knowing the schedule. The paper's rule (momentum schedule, L2 weight decay
+on the weights only) lives here and nowhere else.
 """
 
 from numbers import Real
 
-import numpy as np
-
-from ._kernels import momentum_update
+from ._backend import NUMPY
 
 MOMENTUM_SCHEDULES = ("linear", "step")
-
-#: Weights beyond this magnitude saturate every sigmoid unit they feed for
-#: any input in [0, 1]: training has diverged even while they stay finite
-#: (float64 can grow to 1e63 before overflowing, float32 overflows sooner).
-MAX_WEIGHT = 1e6
-
-
-def check_divergence(what, epoch, learning_rate, weights, loss=0.0):
-    """Raise the one "diverged" error of both training loops, or return.
-
-    Training has diverged when the ``loss`` (or reconstruction error) or a
-    weight is NaN or infinite, or a weight exceeds ``MAX_WEIGHT`` in
-    magnitude; the check is the same for float32 and float64.
-
-    Parameters
-    ----------
-    what : str
-        What was trained, e.g. ``"RBM layer 0"`` or ``"Backpropagation"``.
-    epoch : int
-        1-based epoch that just ended.
-    learning_rate : float
-        The rate used, named in the message.
-    weights : list of ndarray
-        The weight matrices to check.
-    loss : float, default=0.0
-        The epoch's loss or reconstruction error.
-    """
-    largest = max((float(np.max(np.abs(W))) if W.size else 0.0
-                   for W in weights), default=0.0)
-    if np.isfinite(loss) and np.isfinite(largest) and largest <= MAX_WEIGHT:
-        return
-    state = ("became NaN or infinite" if not (np.isfinite(loss)
-                                             and np.isfinite(largest))
-             else f"reached {largest:.3g} in magnitude (limit {MAX_WEIGHT:g})")
-    raise ValueError(
-        f"{what} diverged at epoch {epoch}: the loss or the weights {state}. "
-        f"Use a smaller learning_rate (got {learning_rate})."
-    )
 
 
 def momentum_at(epoch, n_epochs, momentum, schedule="linear"):
@@ -107,16 +70,46 @@ class MomentumSGD:
         Whether L2 weight decay applies to each parameter.
     weight_decay : float
         L2 coefficient.
+    momentum : float or (float, float), default=0.0
+        Constant momentum or the ``(start, end)`` of its schedule.
+    schedule : {"linear", "step"}, default="linear"
+        Shape of the schedule (see :func:`momentum_at`).
+    n_epochs : int, default=1
+        Epochs the schedule spans (it reaches ``end`` at ``n_epochs // 2``).
+    backend : NumpyBackend, default=NUMPY
+        Where the update runs.
+
+    Attributes
+    ----------
+    velocities : list of ndarray
+        One per parameter.
+    epoch : int
+        Epochs completed (``iteration_ends`` calls).
+    momentum : float
+        The momentum of the current epoch.
     """
 
-    def __init__(self, params, decayed, weight_decay):
+    def __init__(self, params, decayed, weight_decay, momentum=0.0, *,
+                 schedule="linear", n_epochs=1, backend=NUMPY):
         self.params = params
         self.decayed = decayed
         self.weight_decay = weight_decay
-        self.velocities = [np.zeros_like(p) for p in params]
+        self.schedule_momentum = momentum
+        self.schedule = schedule
+        self.n_epochs = n_epochs
+        self.backend = backend
+        self.velocities = [backend.zeros(p.shape, p.dtype) for p in params]
+        self.epoch = 0
+        self.momentum = momentum_at(0, n_epochs, momentum, schedule)
 
-    def step(self, ascents, learning_rate, momentum, indices=None, *, scaled=False):
-        """Apply one update.
+    def iteration_ends(self):
+        """Count an epoch as done and move to the next epoch's momentum."""
+        self.epoch += 1
+        self.momentum = momentum_at(self.epoch, self.n_epochs,
+                                    self.schedule_momentum, self.schedule)
+
+    def step(self, ascents, learning_rate, indices=None, *, scaled=False):
+        """Apply one update with the current epoch's momentum.
 
         Parameters
         ----------
@@ -124,7 +117,6 @@ class MomentumSGD:
             Ascent direction for each updated parameter; overwritten (used as
             scratch space).
         learning_rate : float
-        momentum : float
         indices : list of int, default=None
             Which parameters ``ascents`` refer to (default all, in order).
         scaled : bool, default=False
@@ -146,7 +138,7 @@ class MomentumSGD:
         for i, ascent in zip(indices, ascents):
             if not scaled:
                 ascent *= learning_rate
-            momentum_update(
-                self.params[i], self.velocities[i], ascent, momentum,
+            self.backend.momentum_update_(
+                self.params[i], self.velocities[i], ascent, self.momentum,
                 decay if self.decayed[i] else 0.0,
             )

@@ -1,6 +1,5 @@
 """Sigmoid MLP classifier initialised from a stack of RBMs (DBN), or at random."""
 
-import time
 import warnings
 from numbers import Integral, Real
 
@@ -10,26 +9,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import TransformerTags, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backprop import (
     LOSSES,
-    BackpropWorkspace,
     forward,
+    init_backprop_state,
     output_activation,
-    train_epoch,
+    train_backprop,
 )
-from ._base import atomic_fit
-from ._optim import (
-    MOMENTUM_SCHEDULES,
-    MomentumSGD,
-    check_divergence,
-    momentum_at,
-)
+from ._base import SHARED_CONSTRAINTS, atomic_fit, backprop_epoch_printer
 from ._stacked_rbm import StackedRBMTransformer
-from ._validation import check_hidden_layer_sizes, check_momentum, check_unit_interval
+from ._units import BERNOULLI
+from ._validation import check_hidden_layer_sizes, check_momentum
 
 
 class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
@@ -175,6 +169,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **SHARED_CONSTRAINTS,
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
@@ -188,20 +183,11 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         ],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "momentum": [Interval(Real, 0, 1, closed="left"), tuple, list],
-        "momentum_schedule": [StrOptions(set(MOMENTUM_SCHEDULES))],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "loss": [StrOptions(set(LOSSES))],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "init_std": [Interval(Real, 0, None, closed="left")],
-        "shuffle": ["boolean"],
-        "memory": [None, str, HasMethods(["cache"])],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -253,8 +239,12 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, pretrainer=None):
         """Pretrain (optionally), then train the network by backpropagation.
+
+        A fit that fails or is interrupted (``KeyboardInterrupt``, which
+        reaches the caller) changes no fitted attribute: a new classifier
+        stays unfitted, a fitted one keeps its previous fit.
 
         Parameters
         ----------
@@ -265,42 +255,66 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             statistics that strays a little outside [0, 1]).
         y : array-like of shape (n_samples,)
             Class labels (any type scikit-learn accepts; at least 2 classes).
+        pretrainer : StackedRBMTransformer, default=None
+            An already fitted stack to start the hidden layers from, instead
+            of pretraining one (``pretrain=True`` only). It must have
+            ``hidden_layer_sizes`` hidden layers and should have been fitted
+            on ``X`` with this classifier's pretraining settings (see
+            :meth:`make_pretrainer`): the DBN and the DpRBM of the paper's
+            comparison start from one stack this way. It is kept, not copied,
+            as ``pretrainer_``.
 
         Returns
         -------
         self : object
             The fitted classifier.
         """
-        return self._fit_checked(X, y, pretrainer=None)
+        return self._fit_checked(X, y, pretrainer)
 
-    def _pretrainer(self, sizes, seed):
+    def make_pretrainer(self, random_state=None):
+        """The :class:`StackedRBMTransformer` this classifier pretrains with.
+
+        The one mapping from the classifier's pretraining parameters
+        (``pretrain_epochs``, ``pretrain_learning_rate``, ``batch_size``,
+        ``momentum``, ``momentum_schedule``, ``weight_decay``, ``init_std``,
+        ``shuffle``, ``memory``, ``verbose``) to a stack; ``fit`` uses it with
+        a seed drawn from ``random_state``.
+
+        Parameters
+        ----------
+        random_state : int, RandomState instance or None, default=None
+            The stack's ``random_state``.
+
+        Returns
+        -------
+        stack : StackedRBMTransformer
+            Unfitted.
+        """
         return StackedRBMTransformer(
-            sizes, n_epochs=self.pretrain_epochs,
+            check_hidden_layer_sizes(self.hidden_layer_sizes),
+            n_epochs=self.pretrain_epochs,
             learning_rate=self.pretrain_learning_rate, batch_size=self.batch_size,
             momentum=self.momentum, momentum_schedule=self.momentum_schedule,
             weight_decay=self.weight_decay, cd_steps=1,
             init_std=self.init_std, shuffle=self.shuffle, memory=self.memory,
-            random_state=seed, verbose=self.verbose,
+            random_state=random_state, verbose=self.verbose,
         )
 
-    def _fit(self, X, y, pretrainer=None, monitor=None):
-        """Fit; ``pretrainer`` is an already fitted stack to start from.
+    def _fit(self, X, y, pretrainer=None, hooks=()):
+        """:meth:`fit` with progress hooks, for the experiments.
 
-        Used by the experiments so that the DBN and the DpRBM share one
-        pretrained stack (it must have been fitted on the same ``X`` with this
-        estimator's pretraining settings). ``monitor(epoch, coefs,
-        intercepts)``, if given, is called after every back-propagation epoch
-        (1-based) with the current parameters (read them, do not change
-        them). Parameters are validated here (``fit`` validates them through
-        ``_fit_context``), and a failed or interrupted fit changes no fitted
-        attribute.
+        ``hooks`` are called with an ``EpochEnd`` after every
+        back-propagation epoch (its ``state`` holds the current parameters:
+        read them, do not change them). Parameters are validated here.
         """
         self._validate_params()
-        return self._fit_checked(X, y, pretrainer, monitor)
+        return self._fit_checked(X, y, pretrainer, hooks)
 
-    def _fit_checked(self, X, y, pretrainer, monitor=None):
+    def _fit_checked(self, X, y, pretrainer, hooks=()):
         """Fit with validated parameters; attributes unchanged on failure."""
         if pretrainer is not None:
+            if not self.pretrain:
+                raise ValueError("A pretrainer was given, but pretrain=False.")
             check_is_fitted(pretrainer)
             sizes = tuple(W.shape[1] for W in pretrainer.coefs_)
             if sizes != check_hidden_layer_sizes(self.hidden_layer_sizes):
@@ -309,9 +323,9 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
                     f"hidden_layer_sizes={self.hidden_layer_sizes!r}."
                 )
         with atomic_fit(self):
-            return self._fit_network(X, y, pretrainer, monitor)
+            return self._fit_network(X, y, pretrainer, hooks)
 
-    def _fit_network(self, X, y, pretrainer, monitor=None):
+    def _fit_network(self, X, y, pretrainer, hooks=()):
         if not self.finetune and not self.pretrain:
             raise ValueError(
                 "finetune=False trains only the output layer on top of pretrained "
@@ -321,7 +335,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             self, X, y, accept_sparse="csr", dtype=(np.float32, np.float64),
         )
         if self.pretrain:
-            check_unit_interval(X, type(self).__name__)
+            BERNOULLI.check_input(X, type(self).__name__)
         check_classification_targets(y)
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         momentum = check_momentum(self.momentum)
@@ -340,20 +354,21 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             np.iinfo(np.int32).max, size=3
         )
 
-        X_val = y_val = None
+        validation = None
         X_train, y_train = X, y_idx
         if self.early_stopping:
             X_train, X_val, y_train, y_val = train_test_split(
                 X, y_idx, test_size=self.validation_fraction, stratify=y_idx,
                 random_state=int(split_seed),
             )
+            validation = (X_val, y_val)
 
         generator = np.random.default_rng(int(init_seed))
         coefs, intercepts = [], []
         pretrainer_ = None
         if self.pretrain:
             if pretrainer is None:
-                pretrainer = self._pretrainer(sizes, int(stack_seed)).fit(X_train)
+                pretrainer = self.make_pretrainer(int(stack_seed)).fit(X_train)
             pretrainer_ = pretrainer
             for W, b in zip(pretrainer.coefs_, pretrainer.intercepts_):
                 coefs.append(W.astype(dtype, copy=True))
@@ -367,121 +382,63 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         coefs.append(self._init_weights(generator, sizes[-1], n_outputs, dtype))
         intercepts.append(np.zeros(n_outputs, dtype=dtype))
 
-        state = self._backprop(
-            X_train, y_train, X_val, y_val, coefs, intercepts, momentum, generator,
-            n_outputs, monitor,
+        state = init_backprop_state(
+            coefs, intercepts, generator, weight_decay=self.weight_decay,
+            momentum=momentum, momentum_schedule=self.momentum_schedule,
+            n_epochs=self.n_epochs,
         )
+        if self.verbose:
+            hooks = (*hooks, backprop_epoch_printer)
+        result = train_backprop(
+            state, X_train, y_train, n_epochs=self.n_epochs,
+            batch_size=self.batch_size, learning_rate=self.learning_rate,
+            loss=self.loss, first_trainable=0 if self.finetune else len(coefs) - 1,
+            shuffle=self.shuffle, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, validation=validation,
+            hooks=hooks,
+        )
+        self._report_stop(result, validation is not None)
 
         self.classes_ = classes
-        self.coefs_ = state["coefs"]
-        self.intercepts_ = state["intercepts"]
+        self.coefs_ = state.coefs
+        self.intercepts_ = state.intercepts
         if pretrainer_ is not None:
             self.pretrainer_ = pretrainer_
-        self.n_iter_ = state["n_iter"]
-        self.t_ = state["n_iter"] * X_train.shape[0]
-        self.loss_curve_ = state["loss_curve"]
-        self.loss_ = state["loss_curve"][-1] if state["loss_curve"] else np.nan
-        self.best_loss_ = None if self.early_stopping else state["best_loss"]
-        self.validation_scores_ = state["validation_scores"]
-        self.best_validation_score_ = state["best_validation_score"]
+        self.n_iter_ = result["n_iter"]
+        self.t_ = result["n_iter"] * X_train.shape[0]
+        self.loss_curve_ = result["loss_curve"]
+        self.loss_ = result["loss_curve"][-1] if result["loss_curve"] else np.nan
+        self.best_loss_ = None if self.early_stopping else result["best_loss"]
+        self.validation_scores_ = result["validation_scores"]
+        self.best_validation_score_ = result["best_validation_score"]
         self.n_layers_ = len(sizes) + 2
         self.n_outputs_ = n_outputs
         self.out_activation_ = output_activation(self.loss)
         return self
 
-    def _init_weights(self, generator, n_in, n_out, dtype):
-        return generator.normal(0.0, self.init_std, size=(n_in, n_out)).astype(
-            dtype, copy=False
-        )
-
-    def _backprop(self, X, y_idx, X_val, y_val, coefs, intercepts, momentum,
-                  generator, n_outputs, monitor=None):
-        """Run the SGD epochs; returns the final (or best) parameters."""
-        dtype = coefs[0].dtype
-        n_samples = X.shape[0]
-        Y = np.zeros((n_samples, n_outputs), dtype=dtype)
-        Y[np.arange(n_samples), y_idx] = 1
-        batch_size = min(self.batch_size, n_samples)
-        first_trainable = 0 if self.finetune else len(coefs) - 1
-        optimizer = MomentumSGD(
-            coefs + intercepts, [True] * len(coefs) + [False] * len(coefs),
-            self.weight_decay,
-        )
-        ws = BackpropWorkspace(batch_size, X.shape[1], coefs, dtype)
-        order = np.arange(n_samples)
-
-        loss_curve, val_scores = [], []
-        best_loss, best_val = np.inf, -np.inf
-        best_params = None
-        no_improve = 0
-        stopped_by_criterion = False
-        n_iter = 0
-        for epoch in range(self.n_epochs):
-            tic = time.perf_counter()
-            if self.shuffle:
-                generator.shuffle(order)
-            # Overflow is detected below and reported as a ValueError.
-            with np.errstate(over="ignore", invalid="ignore"):
-                epoch_loss = train_epoch(
-                    X, Y, coefs, intercepts, optimizer, ws, order=order,
-                    batch_size=batch_size, learning_rate=self.learning_rate,
-                    momentum=momentum_at(epoch, self.n_epochs, momentum,
-                                         self.momentum_schedule),
-                    loss=self.loss, first_trainable=first_trainable,
-                )
-            n_iter = epoch + 1
-            check_divergence("Backpropagation", n_iter, self.learning_rate,
-                             coefs, epoch_loss)
-            loss_curve.append(epoch_loss)
-            if monitor is not None:
-                monitor(n_iter, coefs, intercepts)
-            message = f"loss {epoch_loss:.5f}"
-            if X_val is not None:
-                probs = forward(X_val, coefs, intercepts, self.loss)[-1]
-                score = float(np.mean(probs.argmax(axis=1) == y_val))
-                val_scores.append(score)
-                message += f", validation accuracy {score:.4f}"
-                if score > best_val:
-                    best_params = ([W.copy() for W in coefs],
-                                   [b.copy() for b in intercepts])
-                improved = score > best_val + (self.tol or 0.0)
-                best_val = max(best_val, score)
-            else:
-                improved = epoch_loss < best_loss - (self.tol or 0.0)
-                best_loss = min(best_loss, epoch_loss)
-            no_improve = 0 if improved else no_improve + 1
+    def _report_stop(self, result, validated):
+        """The verbose stopping line, or a ConvergenceWarning."""
+        if result["stopped"]:
             if self.verbose:
                 print(
-                    f"[PretrainedMLP] epoch {epoch + 1}/{self.n_epochs}: "
-                    f"{message}, {time.perf_counter() - tic:.2f} s",
+                    "[PretrainedMLP] stopping: no improvement of more than "
+                    f"tol={self.tol} for {self.n_iter_no_change} epochs",
                     flush=True,
                 )
-            if self.tol is not None and no_improve >= self.n_iter_no_change:
-                stopped_by_criterion = True
-                if self.verbose:
-                    print(
-                        "[PretrainedMLP] stopping: no improvement of more than "
-                        f"tol={self.tol} for {self.n_iter_no_change} epochs",
-                        flush=True,
-                    )
-                break
-        if self.tol is not None and not stopped_by_criterion:
+        elif self.tol is not None:
             warnings.warn(
                 f"PretrainedMLPClassifier: the maximum number of epochs "
                 f"({self.n_epochs}) was reached before the "
-                f"{'validation score' if X_val is not None else 'training loss'} "
+                f"{'validation score' if validated else 'training loss'} "
                 "stopped improving. Increase n_epochs, or set tol=None to train "
                 "for a fixed number of epochs.",
                 ConvergenceWarning,
             )
-        if X_val is not None and best_params is not None:
-            coefs, intercepts = best_params
-        return {
-            "coefs": coefs, "intercepts": intercepts, "n_iter": n_iter,
-            "loss_curve": loss_curve, "best_loss": best_loss,
-            "validation_scores": val_scores if X_val is not None else None,
-            "best_validation_score": best_val if X_val is not None else None,
-        }
+
+    def _init_weights(self, generator, n_in, n_out, dtype):
+        return generator.normal(0.0, self.init_std, size=(n_in, n_out)).astype(
+            dtype, copy=False
+        )
 
     # ------------------------------------------------------------ predict
     def _validate_predict_input(self, X):
@@ -571,6 +528,32 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         X = self._validate_predict_input(X)
         coefs, intercepts = self._params_for(X)
         return forward(X, coefs[:-1], intercepts[:-1], loss=None)
+
+    def _sparsity_layers(self):
+        """The hook of the metrics' layer adapter: every hidden layer's weights.
+
+        One dict per hidden layer, bottom up: ``coef``, ``intercept`` (the
+        fine-tuned weights), ``visible_intercept`` (the visible bias of the
+        pretraining stack, which fine-tuning does not change; None without
+        pretraining, then the threshold rule uses ``c = 0``) and ``units``
+        (the visible units of the layer's RBM: Bernoulli).
+        """
+        check_is_fitted(self)
+        coefs, intercepts = self.coefs_[:-1], self.intercepts_[:-1]
+        pretrainer = getattr(self, "pretrainer_", None)
+        visible = (None if pretrainer is None
+                   else pretrainer.visible_intercepts_)
+        if visible is None:
+            visible = [None] * len(coefs)
+        elif len(visible) != len(coefs):
+            raise ValueError(
+                f"The pretraining stack of {type(self).__name__} has "
+                f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
+                "layer(s)."
+            )
+        return [{"coef": W, "intercept": b, "visible_intercept": c,
+                 "activation": "logistic", "units": BERNOULLI}
+                for W, b, c in zip(coefs, intercepts, visible)]
 
     def transform(self, X):
         """Activations of the top hidden layer.

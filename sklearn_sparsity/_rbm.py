@@ -1,18 +1,23 @@
-"""Contrastive divergence (CD-k) training of one Bernoulli-Bernoulli RBM layer.
+"""Contrastive divergence (CD-k) training of one RBM layer.
 
-Pure numpy: no estimator glue, float32-first. :func:`fit_rbm_layer` is the only
-training loop for RBMs in the package; :class:`~sklearn_sparsity.
-StackedRBMTransformer` calls it once per layer.
+Pure numpy through the backend seam (``_backend.py``): no estimator glue,
+float32-first. A training run is a :class:`CDState` (weights, biases,
+optimiser with its velocities and schedule, random generator, epochs done),
+created by :func:`init_cd_state` and advanced by :func:`train_cd`, so that
+it can be resumed; :func:`fit_rbm_layer` is both in one call, the form the
+stack caches. The visible and hidden units are unit objects (``_units.py``).
+This is the only RBM training loop in the package.
 """
 
-import time
+from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
-from ._backprop import sigmoid_affine_
-from ._optim import MomentumSGD, check_divergence, momentum_at
-from .metrics._hoyer import _hoyer_along
+from ._backend import NUMPY
+from ._optim import MomentumSGD
+from ._sparseness import hoyer_along
+from ._training import minibatches, run_epochs
+from ._units import BERNOULLI
 
 # Positive-phase hidden probabilities are kept for about this many values
 # before their HSPM is computed in one call (a few minibatches at a time).
@@ -28,79 +33,76 @@ class _CDWorkspace:
     product ``V^T H`` with no subtraction or rescaling pass over ``W``.
     """
 
-    def __init__(self, batch_size, n_visible, n_hidden, dtype, block_rows):
-        self.V = np.empty((2 * batch_size, n_visible), dtype=dtype)
-        self.H = np.empty((2 * batch_size, n_hidden), dtype=dtype)
-        self.hs = np.empty((batch_size, n_hidden), dtype=dtype)
+    def __init__(self, batch_size, n_visible, n_hidden, dtype, block_rows,
+                 backend=NUMPY):
+        empty = backend.empty
+        self.V = empty((2 * batch_size, n_visible), dtype)
+        self.H = empty((2 * batch_size, n_hidden), dtype)
+        self.hs = empty((batch_size, n_hidden), dtype)
         # Uniforms are drawn in float32 whatever the dtype, so float32 and
         # float64 runs with the same seed sample the same hidden states.
-        self.u = np.empty((batch_size, n_hidden), dtype=np.float32)
-        self.signs = np.empty(2 * batch_size, dtype=dtype)
-        self.gW = np.empty((n_visible, n_hidden), dtype=dtype)
-        self.gb = np.empty(n_hidden, dtype=dtype)
-        self.gc = np.empty(n_visible, dtype=dtype)
+        self.u = empty((batch_size, n_hidden), np.float32)
+        self.signs = empty(2 * batch_size, dtype)
+        self.gW = empty((n_visible, n_hidden), dtype)
+        self.gb = empty(n_hidden, dtype)
+        self.gc = empty(n_visible, dtype)
         # Unscaled h0 of the last few minibatches, awaiting their HSPM.
-        self.h0_block = np.empty((block_rows, n_hidden), dtype=dtype)
+        self.h0_block = empty((block_rows, n_hidden), dtype)
 
     def v0(self, n):
         """Buffer for the (first ``n`` rows of the) minibatch input."""
         return self.V[:n]
 
 
-def _sample_bernoulli(p, u, out, generator):
-    """Write a Bernoulli(p) sample into ``out``; ``u`` is scratch space."""
-    generator.random(out=u, dtype=np.float32)
-    np.less(u, p, out=out, casting="unsafe")
-    return out
-
-
-def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, momentum, cd_steps,
-              generator):
+def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
+              generator, visible=BERNOULLI, hidden=BERNOULLI):
     """One CD-k minibatch update of ``(W, b, c)``; returns the squared error.
 
     On entry ``ws.v0(n)`` holds the minibatch ``v0``; ``h0`` (``n`` rows)
     receives the positive-phase hidden probabilities. Quantities (all per
-    minibatch row):
+    minibatch row), with ``f`` the units' mean:
 
-    - ``h0 = sigmoid(v0 W + b)``: positive-phase hidden **probabilities**;
+    - ``h0 = f(v0 W + b)``: positive-phase hidden **probabilities**;
     - ``hs ~ Bernoulli(h0)``: hidden **binary samples** driving the chain;
-    - ``v = sigmoid(hs W^T + c)``: reconstructed visible **probabilities**
-      (visible units are never sampled);
-    - ``h1 = sigmoid(v W + b)``: negative-phase hidden **probabilities**;
-      for ``k > 1``, ``hs`` is resampled from ``h1`` between steps.
+    - ``v = f(hs W^T + c)``: reconstructed visible **means** (visible units
+      are never sampled);
+    - ``h1 = f(v W + b)``: negative-phase hidden **probabilities**; for
+      ``k > 1``, ``hs`` is resampled from ``h1`` between steps.
 
     The ascent directions are ``(v0^T h0 - v^T h1) / n`` for ``W``,
     ``mean(h0 - h1)`` for ``b`` and ``mean(v0 - v)`` for ``c``; they are
     formed already multiplied by ``learning_rate`` (see :class:`_CDWorkspace`)
-    and handed to ``optimizer`` with ``scaled=True``.
+    and handed to ``optimizer`` (with its current momentum) with
+    ``scaled=True``.
 
     Returns
     -------
     sq_err : float
         Sum over the minibatch of ``||v0 - v||^2``.
     """
+    backend = optimizer.backend
     V, H = ws.V[: 2 * n], ws.H[: 2 * n]
     v0, v = V[:n], V[n:]
     pos, neg = H[:n], H[n:]
     hs, u = ws.hs[:n], ws.u[:n]
     s = learning_rate / n
 
-    np.matmul(v0, W, out=h0)
-    sigmoid_affine_(h0, b)
-    _sample_bernoulli(h0, u, hs, generator)
+    backend.matmul(v0, W, out=h0)
+    hidden.mean_(h0, b)
+    hidden.sample_(h0, u, hs, generator)
     for step in range(cd_steps):
-        np.matmul(hs, W.T, out=v)
-        sigmoid_affine_(v, c)
-        np.matmul(v, W, out=neg)
+        backend.matmul(hs, W.T, out=v)
+        visible.mean_(v, c)
+        backend.matmul(v, W, out=neg)
         if step + 1 < cd_steps:
-            sigmoid_affine_(neg, b)
-            _sample_bernoulli(neg, u, hs, generator)
+            hidden.mean_(neg, b)
+            hidden.sample_(neg, u, hs, generator)
         else:
-            sigmoid_affine_(neg, b, scale=-s)  # neg = -s h1
+            hidden.mean_(neg, b, scale=-s)  # neg = -s h1
     np.multiply(h0, s, out=pos)  # pos = s h0
 
     gW, gb, gc = ws.gW, ws.gb, ws.gc
-    np.matmul(V.T, H, out=gW)  # s (v0^T h0 - v^T h1)
+    backend.matmul(V.T, H, out=gW)  # s (v0^T h0 - v^T h1)
     H.sum(axis=0, out=gb)  # s sum(h0 - h1)
     signs = ws.signs[: 2 * n]
     signs[:n] = s
@@ -112,33 +114,145 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, momentum, cd_step
     diff = np.subtract(v0, v, out=v)
     sq_err = float(np.einsum("ij,ij->", diff, diff))
 
-    optimizer.step([gW, gb, gc], learning_rate, momentum, scaled=True)
+    optimizer.step([gW, gb, gc], learning_rate, scaled=True)
     return sq_err
 
 
-def _gather_rows(X, rows, start, shuffle, out):
-    """Copy the minibatch rows of dense or CSR ``X`` into dense ``out``.
+@dataclass
+class CDState:
+    """A CD-k training run of one RBM layer, resumable.
 
-    Only the minibatch is densified; unshuffled minibatches are contiguous
-    row slices (no index array).
+    Parameters
+    ----------
+    W : ndarray of shape (n_visible, n_hidden)
+        Weights.
+    b : ndarray of shape (n_hidden,)
+        Hidden biases.
+    c : ndarray of shape (n_visible,)
+        Visible biases.
+    optimizer : MomentumSGD
+        Holds ``[W, b, c]``, their velocities, the momentum schedule and the
+        number of epochs done (``optimizer.epoch``).
+    generator : numpy.random.Generator
+        Draws the shuffles and the Gibbs samples.
+    history : dict of list
+        Per epoch: ``"reconstruction_error"``, ``"hspm"`` and ``"time"``.
+    visible, hidden : unit objects
+        The layer's unit types.
     """
-    n = out.shape[0]
-    if sp.issparse(X):
-        batch = X[rows] if shuffle else X[start:start + n]
-        batch.toarray(out=out)
-    elif shuffle:
-        # mode="clip" (the rows are valid) writes straight into ``out``;
-        # mode="raise" would gather into a temporary first.
-        np.take(X, rows, axis=0, out=out, mode="clip")
-    else:
-        np.copyto(out, X[start:start + n])
-    return out
+
+    W: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+    optimizer: MomentumSGD
+    generator: np.random.Generator
+    history: dict = field(default_factory=lambda: {
+        "reconstruction_error": [], "hspm": [], "time": []})
+    visible: object = BERNOULLI
+    hidden: object = BERNOULLI
+
+    @property
+    def epoch(self):
+        """Epochs done."""
+        return self.optimizer.epoch
+
+
+def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
+                  momentum, momentum_schedule, n_epochs, backend=NUMPY):
+    """A new CD-k run: ``N(0, init_std)`` weights, zero biases, fresh velocities.
+
+    ``n_epochs`` is the span of the momentum schedule. The generator drawn
+    from ``seed`` first draws the weights, then the shuffles and samples.
+    """
+    generator = backend.rng(seed)
+    W = generator.normal(0.0, init_std, size=(n_visible, n_hidden)).astype(
+        dtype, copy=False
+    )
+    b = backend.zeros(n_hidden, dtype)
+    c = backend.zeros(n_visible, dtype)
+    optimizer = MomentumSGD([W, b, c], [True, False, False], weight_decay,
+                            momentum, schedule=momentum_schedule,
+                            n_epochs=n_epochs, backend=backend)
+    return CDState(W, b, c, optimizer, generator)
+
+
+def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle,
+             what="RBM layer 0", hooks=()):
+    """Run ``n_epochs`` more CD-k epochs of ``state`` on ``X``; returns ``state``.
+
+    Parameters
+    ----------
+    state : CDState
+        Updated in place (parameters, velocities, epochs, history).
+    X : ndarray or CSR matrix of shape (n_samples, n_visible)
+        Input accepted by the visible units (validated by the caller).
+    n_epochs, learning_rate, batch_size, cd_steps, shuffle
+        As in :class:`~sklearn_sparsity.StackedRBMTransformer`.
+    what : str, default="RBM layer 0"
+        Name in messages and progress events.
+    hooks : sequence of callable, default=()
+        Progress hooks, called with an ``EpochEnd`` after every epoch.
+    """
+    W, b, c = state.W, state.b, state.c
+    backend = state.optimizer.backend
+    n_samples, n_visible = X.shape
+    n_hidden = W.shape[1]
+    batch_size = min(batch_size, n_samples)
+    # The HSPM of h0 is computed a few minibatches at a time, in one call.
+    per_block = max(1, _HSPM_BLOCK_ELEMENTS // (batch_size * n_hidden))
+    block_rows = per_block * batch_size
+    ws = _CDWorkspace(batch_size, n_visible, n_hidden, W.dtype, block_rows,
+                      backend)
+    order = np.arange(n_samples)
+    with_hspm = n_hidden > 1
+
+    def epoch():
+        if shuffle:
+            backend.shuffle_(order, state.generator)
+        sq_err = 0.0
+        hspm_sum = 0.0
+        filled = 0  # rows of ws.h0_block awaiting their HSPM
+        # Overflow is not warned about here: divergence is detected by the
+        # epoch driver and reported as a ValueError naming the epoch.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start, rows, _ in minibatches(order, batch_size):
+                n = rows.shape[0]
+                if filled + n > block_rows:
+                    hspm_sum += float(hoyer_along(ws.h0_block[:filled]).sum())
+                    filled = 0
+                backend.take_rows(X, rows, ws.v0(n), start=start,
+                                  contiguous=not shuffle)
+                err = cd_update(
+                    ws, n, ws.h0_block[filled:filled + n], W, b, c,
+                    state.optimizer, learning_rate=learning_rate,
+                    cd_steps=cd_steps, generator=state.generator,
+                    visible=state.visible, hidden=state.hidden,
+                )
+                sq_err += err
+                if with_hspm and np.isfinite(err):
+                    filled += n
+            if filled:
+                hspm_sum += float(hoyer_along(ws.h0_block[:filled]).sum())
+        state.optimizer.iteration_ends()
+        return {"loss": sq_err,
+                "reconstruction_error": sq_err / n_samples,
+                "hspm": hspm_sum / n_samples if with_hspm else np.nan}
+
+    def record(event):
+        for key in ("reconstruction_error", "hspm"):
+            state.history[key].append(event.values[key])
+        state.history["time"].append(event.seconds)
+
+    run_epochs(n_epochs, epoch, what=what, learning_rate=learning_rate,
+               weights=[W], hooks=(record, *hooks), first_epoch=state.epoch,
+               state=state)
+    return state
 
 
 def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
                   weight_decay, cd_steps, init_std, shuffle, seed,
-                  momentum_schedule="linear", verbose=0, layer_index=0):
-    """Train one RBM layer with CD-k and momentum SGD.
+                  momentum_schedule="linear", what="RBM layer 0", hooks=()):
+    """Train one RBM layer with CD-k and momentum SGD, from scratch.
 
     Parameters
     ----------
@@ -152,10 +266,10 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
         Seed of this layer's random generator (weights, shuffling, sampling).
     momentum_schedule : {"linear", "step"}, default="linear"
         Shape of the momentum schedule (see ``_optim.momentum_at``).
-    verbose : int
-        Print one line per epoch when > 0.
-    layer_index : int
-        Only used in progress messages.
+    what : str, default="RBM layer 0"
+        Name in messages.
+    hooks : sequence of callable, default=()
+        Progress hooks (see :func:`train_cd`); not part of any cache key.
 
     Returns
     -------
@@ -169,68 +283,14 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
         ``"hspm"`` (mean HSPM of the positive-phase hidden probabilities) and
         ``"time"`` (seconds), one value per epoch.
     """
-    generator = np.random.default_rng(seed)
-    dtype = X.dtype
-    n_samples, n_visible = X.shape
-    batch_size = min(batch_size, n_samples)
-
-    W = generator.normal(0.0, init_std, size=(n_visible, n_hidden)).astype(
-        dtype, copy=False
+    state = init_cd_state(
+        X.shape[1], n_hidden, dtype=X.dtype, init_std=init_std, seed=seed,
+        weight_decay=weight_decay, momentum=momentum,
+        momentum_schedule=momentum_schedule, n_epochs=n_epochs,
     )
-    b = np.zeros(n_hidden, dtype=dtype)
-    c = np.zeros(n_visible, dtype=dtype)
-    optimizer = MomentumSGD([W, b, c], [True, False, False], weight_decay)
-    # The HSPM of h0 is computed a few minibatches at a time, in one call.
-    per_block = max(1, _HSPM_BLOCK_ELEMENTS // (batch_size * n_hidden))
-    block_rows = per_block * batch_size
-    ws = _CDWorkspace(batch_size, n_visible, n_hidden, dtype, block_rows)
-
-    history = {
-        "reconstruction_error": np.empty(n_epochs),
-        "hspm": np.empty(n_epochs),
-        "time": np.empty(n_epochs),
-    }
-    order = np.arange(n_samples)
-    with_hspm = n_hidden > 1
-    for epoch in range(n_epochs):
-        tic = time.perf_counter()
-        mom = momentum_at(epoch, n_epochs, momentum, momentum_schedule)
-        if shuffle:
-            generator.shuffle(order)
-        sq_err = 0.0
-        hspm_sum = 0.0
-        filled = 0  # rows of ws.h0_block awaiting their HSPM
-        # Overflow is not warned about here: divergence is detected below
-        # and reported as a ValueError naming the epoch.
-        with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n_samples, batch_size):
-                rows = order[start:start + batch_size]
-                n = rows.shape[0]
-                if filled + n > block_rows:
-                    hspm_sum += float(_hoyer_along(ws.h0_block[:filled]).sum())
-                    filled = 0
-                _gather_rows(X, rows, start, shuffle, ws.v0(n))
-                err = cd_update(
-                    ws, n, ws.h0_block[filled:filled + n], W, b, c, optimizer,
-                    learning_rate=learning_rate, momentum=mom, cd_steps=cd_steps,
-                    generator=generator,
-                )
-                sq_err += err
-                if with_hspm and np.isfinite(err):
-                    filled += n
-            if filled:
-                hspm_sum += float(_hoyer_along(ws.h0_block[:filled]).sum())
-        check_divergence(f"RBM layer {layer_index}", epoch + 1, learning_rate,
-                         [W], sq_err)
-        history["reconstruction_error"][epoch] = sq_err / n_samples
-        history["hspm"][epoch] = hspm_sum / n_samples if with_hspm else np.nan
-        history["time"][epoch] = time.perf_counter() - tic
-        if verbose:
-            print(
-                f"[StackedRBM] layer {layer_index}, epoch {epoch + 1}/{n_epochs}: "
-                f"reconstruction error {history['reconstruction_error'][epoch]:.4f}, "
-                f"HSPM {history['hspm'][epoch]:.4f}, "
-                f"{history['time'][epoch]:.2f} s",
-                flush=True,
-            )
-    return W, b, c, history
+    train_cd(state, X, n_epochs=n_epochs, learning_rate=learning_rate,
+             batch_size=batch_size, cd_steps=cd_steps, shuffle=shuffle,
+             what=what, hooks=hooks)
+    history = {key: np.asarray(values, dtype=float)
+               for key, values in state.history.items()}
+    return state.W, state.b, state.c, history

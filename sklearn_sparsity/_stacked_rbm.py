@@ -5,7 +5,6 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -13,30 +12,27 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._backprop import forward
-from ._base import atomic_fit, layer_seeds
+from ._base import SHARED_CONSTRAINTS, atomic_fit, layer_seeds, rbm_epoch_printer
 from ._cache import cache_namespace, cached_result
-from ._optim import MOMENTUM_SCHEDULES
 from ._rbm import fit_rbm_layer
-from ._validation import (
-    check_hidden_layer_sizes,
-    check_momentum,
-    check_unit_interval,
-    per_layer,
-)
+from ._units import BERNOULLI
+from ._validation import check_hidden_layer_sizes, check_momentum, per_layer
 
 
-def _fit_layer_in_namespace(namespace, X, n_hidden, *, verbose=0, **kwargs):
+def _fit_layer_in_namespace(namespace, X, n_hidden, *, what="RBM layer 0",
+                            hooks=(), **kwargs):
     """:func:`fit_rbm_layer`; ``namespace`` is only part of the cache key.
 
     ``namespace`` is :func:`~sklearn_sparsity._cache.cache_namespace`: a
     layer cached by other code (anywhere in the package), other dependency
-    versions or another BLAS thread count is not served.
+    versions or another BLAS thread count is not served. ``what`` and
+    ``hooks`` (names and progress) are not part of the key.
     """
-    return fit_rbm_layer(X, n_hidden, verbose=verbose, **kwargs)
+    return fit_rbm_layer(X, n_hidden, what=what, hooks=hooks, **kwargs)
 
 
 def _layer_is_valid(n_visible, n_hidden, n_epochs, output):
@@ -51,16 +47,15 @@ def _layer_is_valid(n_visible, n_hidden, n_epochs, output):
 
 
 def _cached_fit_layer(memory):
-    """``fit_rbm_layer`` cached in ``memory`` (``verbose`` not in the key).
+    """``fit_rbm_layer`` cached in ``memory`` (progress hooks not in the key).
 
-    The one place that says how the stack caches its layers; the
-    experiments use it too (``memorized``, to check the cached code before
-    their workers start). The key holds the package's code fingerprint
-    (see ``_cache.py``), and a cached layer whose shapes do not match its
-    arguments (a swapped or damaged entry) is trained again.
+    The one place that says how the stack caches its layers. The key holds
+    the package's code fingerprint (see ``_cache.py``), and a cached layer
+    whose shapes do not match its arguments (a swapped or damaged entry) is
+    trained again.
     """
     memorized = check_memory(memory).cache(_fit_layer_in_namespace,
-                                           ignore=["verbose"])
+                                           ignore=["what", "hooks"])
 
     def fit_layer(X, n_hidden, **kwargs):
         check = partial(_layer_is_valid, X.shape[1], n_hidden, kwargs["n_epochs"])
@@ -187,22 +182,14 @@ class StackedRBMTransformer(
     """
 
     _parameter_constraints: dict = {
+        **SHARED_CONSTRAINTS,
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "momentum": [Interval(Real, 0, 1, closed="left"), tuple, list],
-        "momentum_schedule": [StrOptions(set(MOMENTUM_SCHEDULES))],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "cd_steps": [Interval(Integral, 1, None, closed="left")],
-        "init_std": [Interval(Real, 0, None, closed="left")],
-        "shuffle": ["boolean"],
-        "memory": [None, str, HasMethods(["cache"])],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -245,7 +232,7 @@ class StackedRBMTransformer(
             # Training needs [0, 1]; a fitted stack is defined for any finite
             # input (test data scaled with training statistics may stray a
             # little outside [0, 1]).
-            check_unit_interval(X, type(self).__name__)
+            BERNOULLI.check_input(X, type(self).__name__)
         return X
 
     def _layer_settings(self):
@@ -296,8 +283,8 @@ class StackedRBMTransformer(
                 momentum=momentum, momentum_schedule=self.momentum_schedule,
                 weight_decay=self.weight_decay,
                 cd_steps=self.cd_steps, init_std=self.init_std,
-                shuffle=self.shuffle, seed=seeds[layer], verbose=self.verbose,
-                layer_index=layer,
+                shuffle=self.shuffle, seed=seeds[layer], what=f"RBM layer {layer}",
+                hooks=(rbm_epoch_printer(layer),) if self.verbose else (),
             )
             coefs.append(W)
             hidden_b.append(b)
@@ -366,8 +353,9 @@ class StackedRBMTransformer(
     def inverse_transform(self, X):
         """Mean-field top-down reconstruction of input data from top activations.
 
-        Each layer maps its hidden probabilities ``h`` to visible
-        probabilities ``sigmoid(h W^T + c)``, from the top layer down.
+        Each layer maps its hidden probabilities ``h`` to the mean of its
+        visible units, ``sigmoid(h W^T + c)`` for Bernoulli units, from the
+        top layer down.
 
         Parameters
         ----------
@@ -382,10 +370,23 @@ class StackedRBMTransformer(
         check_is_fitted(self)
         H = self._check_top(X)
         for W, c in zip(reversed(self.coefs_), reversed(self.visible_intercepts_)):
-            H = H @ W.T.astype(H.dtype, copy=False)
-            H += c.astype(H.dtype, copy=False)
-            expit(H, out=H)
+            H = BERNOULLI.reconstruct(H, W.astype(H.dtype, copy=False),
+                                      c.astype(H.dtype, copy=False))
         return H
+
+    def _sparsity_layers(self):
+        """The hook of the metrics' layer adapter: every layer's weights.
+
+        One dict per hidden layer, bottom up: ``coef`` (n_in, n_out),
+        ``intercept``, ``visible_intercept`` (the RBM's visible bias ``c``)
+        and ``units`` (the visible units, which reconstruct the layer's input
+        for the threshold rule); the hidden units are logistic.
+        """
+        check_is_fitted(self)
+        return [{"coef": W, "intercept": b, "visible_intercept": c,
+                 "activation": "logistic", "units": BERNOULLI}
+                for W, b, c in zip(self.coefs_, self.intercepts_,
+                                   self.visible_intercepts_)]
 
     def _check_top(self, X):
         H = check_array(X, dtype=(np.float32, np.float64))

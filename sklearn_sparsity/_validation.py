@@ -1,32 +1,8 @@
-"""Input checks shared by the estimators."""
+"""Parameter checks shared by the estimators (input checks: ``_units.py``)."""
 
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-
-
-def check_unit_interval(X, estimator_name):
-    """Raise a ``ValueError`` unless every value of ``X`` lies in [0, 1].
-
-    Bernoulli visible units model probabilities; values outside [0, 1] are a
-    modelling error (typically raw pixels in 0..255), never silently clipped.
-    """
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return
-    vmin, vmax = float(values.min()), float(values.max())
-    if sp.issparse(X) and X.nnz < X.shape[0] * X.shape[1]:
-        vmin = min(vmin, 0.0)
-    if vmin < 0.0 or vmax > 1.0:
-        prefix = "Negative values in data passed to " if vmin < 0 else ""
-        raise ValueError(
-            f"{prefix}{estimator_name}: Bernoulli visible units need input values "
-            f"in [0, 1], but the data has min={vmin:.6g} and max={vmax:.6g}. "
-            "Scale the features first, e.g. with "
-            "sklearn.preprocessing.MinMaxScaler in a Pipeline (for raw 8-bit "
-            "pixels, divide by 255)."
-        )
 
 
 def check_hidden_layer_sizes(hidden_layer_sizes):

@@ -24,7 +24,7 @@ from sklearn_sparsity.metrics import (
     select_activation_threshold,
     sparsity_report,
 )
-from sklearn_sparsity.metrics._report import _class_summaries, _hidden_layers
+from sklearn_sparsity.metrics._layers import _class_summaries, _hidden_layers
 from sklearn_sparsity.metrics._threshold import _select_threshold
 
 COLUMNS = [
@@ -188,9 +188,9 @@ def test_transform_layers_without_weights(digits):
     class_means = np.vstack([X[y == c].mean(axis=0) for c in np.unique(y)])
     assert report.loc[1, "aod_2"] == pytest.approx(average_activation_overlap(
         class_means[:, :10], np.unique(y), tau=0.5))
-    with pytest.raises(TypeError, match="no coefs_"):
+    with pytest.raises(TypeError, match="no layer weights"):
         sparsity_report(OnlyLayers(), X, y)
-    with pytest.raises(TypeError, match="no coefs_"):
+    with pytest.raises(TypeError, match="no layer weights"):
         sparsity_report(OnlyLayers(), X, y, tau=0.5, aggregate="mean_input")
 
 

@@ -16,7 +16,6 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_sparsity import PretrainedMLPClassifier
-from sklearn_sparsity import _pretrained_mlp as mlp_module
 from sklearn_sparsity._backprop import BackpropWorkspace, backward, data_loss, forward
 
 
@@ -206,8 +205,10 @@ def test_divergence_names_the_epoch(small):
 
 def _interrupt_at_epoch(monkeypatch, epoch):
     """Make the third (or ``epoch``-th) training epoch raise KeyboardInterrupt."""
+    from sklearn_sparsity import _backprop
+
     calls = {"n": 0}
-    real = mlp_module.train_epoch
+    real = _backprop.train_epoch
 
     def interrupted(*args, **kwargs):
         calls["n"] += 1
@@ -215,7 +216,7 @@ def _interrupt_at_epoch(monkeypatch, epoch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(mlp_module, "train_epoch", interrupted)
+    monkeypatch.setattr(_backprop, "train_epoch", interrupted)
 
 
 @pytest.mark.parametrize("epoch", [1, 3])
@@ -347,18 +348,19 @@ def test_momentum_schedule_changes_the_fit_only_through_momentum(small):
     assert not np.array_equal(step.coefs_[0], linear.coefs_[0])
 
 
-def test_monitor_sees_every_epoch(small):
+def test_progress_hooks_see_every_epoch(small):
     X, y = small
     seen = []
 
-    def monitor(epoch, coefs, intercepts):
-        seen.append((epoch, coefs[-1].copy()))
+    def hook(event):
+        seen.append((event.epoch, event.n_epochs, event.values["loss"],
+                     event.state.coefs[-1].copy()))
 
     clf = PretrainedMLPClassifier((16,), **FAST)
-    clf._validate_params()
-    clf._fit(X, y, monitor=monitor)
-    assert [epoch for epoch, _ in seen] == [1, 2, 3, 4, 5]
-    assert_array_equal(seen[-1][1], clf.coefs_[-1])
+    clf._fit(X, y, hooks=[hook])
+    assert [(epoch, n) for epoch, n, _, _ in seen] == [(e, 5) for e in range(1, 6)]
+    assert [loss for _, _, loss, _ in seen] == clf.loss_curve_
+    assert_array_equal(seen[-1][3], clf.coefs_[-1])
 
 
 def test_log_loss_clip_does_not_depend_on_the_dtype():

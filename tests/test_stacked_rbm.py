@@ -263,23 +263,24 @@ def test_momentum_step_of_figure_1a(epoch, n_epochs, expected):
 
 
 def test_momentum_schedule_reaches_the_layers(digits, monkeypatch):
-    from sklearn_sparsity import _rbm
+    # The optimiser owns the schedule: the momentum of each epoch's updates.
+    from sklearn_sparsity import _optim
 
     seen = []
-    original = _rbm.momentum_at
+    original = _optim.MomentumSGD.step
 
-    def spy(epoch, n_epochs, momentum, schedule="linear"):
-        value = original(epoch, n_epochs, momentum, schedule)
-        seen.append(value)
-        return value
+    def spy(self, *args, **kwargs):
+        if not seen or seen[-1] != (self.epoch, self.momentum):
+            seen.append((self.epoch, self.momentum))
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(_rbm, "momentum_at", spy)
+    monkeypatch.setattr(_optim.MomentumSGD, "step", spy)
     StackedRBMTransformer(4, n_epochs=4, momentum_schedule="step",
                           random_state=0).fit(digits[:50])
-    assert seen == [0.5, 0.5, 0.9, 0.9]
+    assert seen == [(0, 0.5), (1, 0.5), (2, 0.9), (3, 0.9)]
     seen.clear()
     StackedRBMTransformer(4, n_epochs=4, random_state=0).fit(digits[:50])
-    assert seen == pytest.approx([0.5, 0.7, 0.9, 0.9])
+    assert [m for _, m in seen] == pytest.approx([0.5, 0.7, 0.9, 0.9])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from ..metrics import mean_hoyer_sparseness
+from ..metrics._layers import _class_summaries, _hidden_layers
 from ..metrics._overlap import AGGREGATES, _binarize, _overlap_curve
-from ..metrics._report import _class_summaries, _hidden_layers
 from ..metrics._threshold import _select_threshold
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
@@ -55,7 +55,8 @@ def _overlap_records(base, X, activations, layers, y, settings, rng):
               if settings["tau_rows"] and n_rows > settings["tau_rows"]
               else slice(None))
     taus = [_select_threshold(X[subset], None)[0]]
-    taus += [_select_threshold(H[subset], layer.coef, layer.visible_intercept)[0]
+    taus += [_select_threshold(H[subset], layer.coef, layer.visible_intercept,
+                               units=layer.units)[0]
              for H, layer in zip(activations, layers)]
     out = [{**base, "layer": index, "metric": "tau", "k": None,
             "value": float(tau)} for index, tau in enumerate(taus)]
@@ -139,7 +140,7 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
     for model in models:
         stack = stacks.get(pretrain_rate(settings, model)) if stacks else None
         tic = time.perf_counter()
-        clf = make_classifier(model, settings, seed, verbose=verbose)._fit(
+        clf = make_classifier(model, settings, seed, verbose=verbose).fit(
             X, y, pretrainer=stack)
         seconds = time.perf_counter() - tic
         out += _evaluate(model, clf, X_test, y_test, settings, seed, base)

@@ -72,13 +72,15 @@ def _finetuning_task_uncached(dataset, settings, seed, lr, loss, data_home=None,
     checkpoints = set(CHECKPOINTS) | {settings["finetune_epochs"]}
     classes = np.unique(y)
 
-    def monitor(epoch, coefs, intercepts):
-        if epoch in checkpoints:
-            out.extend(_layer_records(base, epoch, coefs, intercepts, X_test,
-                                      y_test, loss, classes))
+    def checkpoint(event):
+        if event.epoch in checkpoints:
+            out.extend(_layer_records(base, event.epoch, event.state.coefs,
+                                      event.state.intercepts, X_test, y_test,
+                                      loss, classes))
 
     make_classifier("DBN", settings, seed, learning_rate=lr,
-                    verbose=verbose)._fit(X, y, pretrainer=stack, monitor=monitor)
+                    verbose=verbose)._fit(X, y, pretrainer=stack,
+                                          hooks=[checkpoint])
     return out
 
 

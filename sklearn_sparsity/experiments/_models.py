@@ -8,7 +8,6 @@ every experiment.
 from joblib import Memory
 
 from .._pretrained_mlp import PretrainedMLPClassifier
-from .._stacked_rbm import StackedRBMTransformer
 
 #: The three networks of the paper.
 MODELS = ("DBN", "DpRBM", "Dsigm")
@@ -26,19 +25,23 @@ def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
                cache_dir=None, verbose=0):
     """The :class:`StackedRBMTransformer` of ``settings``.
 
-    ``sizes`` and ``n_epochs`` default to the tables' network and
+    Built by :meth:`PretrainedMLPClassifier.make_pretrainer`, the package's
+    one mapping from pretraining settings to a stack, with ``random_state``
+    the seed. ``sizes`` and ``n_epochs`` default to the tables' network and
     pretraining epochs; Figure 1 passes its own. Layers are cached in
     ``cache_dir`` (joblib) when it is given.
     """
-    return StackedRBMTransformer(
+    network = PretrainedMLPClassifier(
         settings["hidden_layer_sizes"] if sizes is None else sizes,
-        n_epochs=settings["pretrain_epochs"] if n_epochs is None else n_epochs,
-        learning_rate=learning_rate, batch_size=settings["batch_size"],
+        pretrain_epochs=(settings["pretrain_epochs"] if n_epochs is None
+                         else n_epochs),
+        pretrain_learning_rate=learning_rate, batch_size=settings["batch_size"],
         momentum=settings["momentum"],
         momentum_schedule=settings["momentum_schedule"],
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        memory=Memory(cache_dir, verbose=0), random_state=seed, verbose=verbose,
+        memory=Memory(cache_dir, verbose=0), verbose=verbose,
     )
+    return network.make_pretrainer(random_state=seed)
 
 
 def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
@@ -47,7 +50,7 @@ def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
     It trains for a fixed number of epochs (``tol=None``), as in the paper.
     ``learning_rate`` defaults to the model's back-propagation rate in
     ``settings``. The pretrained networks are fitted with an already fitted
-    stack (``_fit(X, y, pretrainer=stack)``).
+    stack (``fit(X, y, pretrainer=stack)``).
     """
     if model not in MODELS:
         raise ValueError(f"Unknown network {model!r}; choose one of "

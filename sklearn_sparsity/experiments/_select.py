@@ -88,7 +88,7 @@ def _selection_task_uncached(kind, dataset, settings, seed, pretrain_lr=None,
         return out
     tic = time.perf_counter()
     clf = make_classifier(kind, settings, seed, learning_rate=lr,
-                          verbose=verbose)._fit(X_fit, y_fit, pretrainer=stack)
+                          verbose=verbose).fit(X_fit, y_fit, pretrainer=stack)
     seconds = time.perf_counter() - tic
     proba = clf.predict_proba(X_val)
     y_index = np.searchsorted(clf.classes_, y_val)

@@ -10,11 +10,9 @@ all subsets of ``k`` classes, computed here in closed form.
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import assert_all_finite
+
+from ._validation import _check_activations, _check_ks, _check_labels
 
 # Entries of the (distinct counts x k) table built at once in _overlap_curve.
 _TABLE_ELEMENTS = 2**20
@@ -31,48 +29,6 @@ _MODEL_AGGREGATE_MESSAGE = (
     "or pass the activations of the class-mean samples yourself; on an "
     "activation matrix only aggregate='mean_activation' is defined."
 )
-
-
-def _check_activations(H, *, input_name="H", ensure_2d=True):
-    """Validate activations: finite, non-empty, float, dense (CSR densified)."""
-    H = check_array(
-        H,
-        accept_sparse="csr",
-        dtype=(np.float64, np.float32),
-        ensure_2d=ensure_2d,
-        input_name=input_name,
-    )
-    if sp.issparse(H):
-        H = H.toarray()
-    if H.size == 0:
-        raise ValueError(f"{input_name} is empty (shape {H.shape}).")
-    return H
-
-
-def _check_labels(y, n_samples):
-    """Validate class labels against ``n_samples`` rows of activations.
-
-    ``y`` must hold class labels of one kind (all strings or all numbers):
-    a continuous target (say 30 random floats, which would become 30
-    classes) is rejected, as scikit-learn's classifiers do.
-    """
-    y = column_or_1d(y, warn=True)
-    check_consistent_length(np.empty((n_samples, 0)), y)
-    if y.dtype.kind in "fc":
-        assert_all_finite(y, input_name="y")
-    if y.dtype == object and len({isinstance(v, str) for v in y}) > 1:
-        raise ValueError(
-            "y mixes string and number labels; the classes of y must be all "
-            "strings or all numbers."
-        )
-    target = type_of_target(y, input_name="y")
-    if target not in ("binary", "multiclass"):
-        raise ValueError(
-            f"y must hold class labels (a binary or multiclass target); got a "
-            f"{target} target. The activation overlap is defined per class: "
-            "pass the class of every sample, not a continuous value."
-        )
-    return y
 
 
 def _class_means(H, y):
@@ -110,28 +66,6 @@ def _class_activations(H, y, tau, aggregate):
     y = _check_labels(y, H.shape[0])
     classes, means = _class_means(H, y)
     return classes, _binarize(means, tau)
-
-
-def _check_ks(k, n_classes):
-    """Validate ``k`` against ``n_classes``; return (ks int array, scalar?)."""
-    if n_classes < 2:
-        raise ValueError(
-            f"The activation overlapping degree needs at least 2 classes; y has "
-            f"{n_classes}."
-        )
-    if isinstance(k, str):  # "all", the only string validate_params lets in
-        return np.arange(2, n_classes + 1), False
-    scalar = np.ndim(k) == 0
-    ks = np.atleast_1d(np.asarray(k))
-    if ks.ndim != 1 or ks.size == 0 or ks.dtype.kind not in "iu":
-        raise ValueError(
-            f"k must be an int, a non-empty list of ints or 'all'; got {k!r}."
-        )
-    if np.any(ks < 1) or np.any(ks > n_classes):
-        raise ValueError(
-            f"k must lie between 1 and the number of classes ({n_classes}); got {k!r}."
-        )
-    return ks.astype(np.int64), scalar
 
 
 def _overlap_curve(Z, ks):

@@ -1,223 +1,28 @@
 """Per-layer activations of fitted models, the threshold rule on them, reports.
 
-The functions here know about models; the numerical cores they call
-(``_hoyer_along``, ``_overlap_curve``, ``_select_threshold``) do not.
-Supported models: the package's ``StackedRBMTransformer`` and
-``PretrainedMLPClassifier`` (found by duck typing, through their
-``transform_layers`` method, so that this module imports neither), scikit-learn's
-``BernoulliRBM``, ``MLPClassifier`` and ``MLPRegressor``, and a ``Pipeline``
-whose last step is one of them.
+The public functions here know about models, through the layer adapter
+(``_layers.py``); the numerical cores they call (``hoyer_along``,
+``_overlap_curve``, ``_select_threshold``) do not.
 """
 
 from numbers import Integral, Real
-from typing import NamedTuple
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.special import expit
-from sklearn.neural_network import BernoulliRBM, MLPClassifier, MLPRegressor
-from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._hoyer import _hoyer_along
-from ._overlap import (
-    AGGREGATES,
-    _binarize,
+from .._sparseness import hoyer_along
+from ._layers import _activations, _class_summaries, _hidden_layers, _unwrap
+from ._overlap import AGGREGATES, _binarize, _overlap_curve
+from ._threshold import _select_threshold
+from ._validation import (
     _check_activations,
+    _check_candidates,
     _check_ks,
     _check_labels,
-    _class_means,
-    _overlap_curve,
+    _layer_index,
 )
-from ._threshold import _select_threshold
-
-_SUPPORTED = (
-    "Supported models are sklearn_sparsity's StackedRBMTransformer and "
-    "PretrainedMLPClassifier (or any fitted estimator with a transform_layers "
-    "method), scikit-learn's BernoulliRBM, MLPClassifier and MLPRegressor, and "
-    "a Pipeline whose last step is one of these."
-)
-
-_ACTIVATIONS = {
-    "identity": lambda Z: Z,
-    "logistic": lambda Z: expit(Z, out=Z),
-    "tanh": lambda Z: np.tanh(Z, out=Z),
-    "relu": lambda Z: np.maximum(Z, 0, out=Z),
-}
-
-
-class _Layer(NamedTuple):
-    """One hidden layer: ``h = activation(v @ coef + intercept)``.
-
-    ``visible_intercept`` is the bias ``c`` of the reconstruction
-    ``sigmoid(h @ coef.T + c)`` used by the threshold rule, or ``None`` when
-    the layer has none (then ``c = 0``).
-    """
-
-    coef: np.ndarray
-    intercept: np.ndarray
-    visible_intercept: np.ndarray | None
-    activation: str
-
-    def forward(self, V):
-        """Activations of the layer for inputs ``V`` (dense or sparse)."""
-        dtype = np.result_type(V.dtype, self.coef.dtype)
-        Z = np.asarray(safe_sparse_dot(V, self.coef), dtype=dtype)
-        Z += self.intercept
-        return _ACTIVATIONS[self.activation](Z)
-
-
-def _unwrap(estimator, X):
-    """The model at the end of a (nested) Pipeline and ``X`` transformed for it."""
-    while isinstance(estimator, Pipeline):
-        if len(estimator.steps) > 1:
-            X = estimator[:-1].transform(X)
-        estimator = estimator.steps[-1][1]
-    if not (
-        hasattr(estimator, "transform_layers")
-        or isinstance(estimator, (BernoulliRBM, MLPClassifier, MLPRegressor))
-    ):
-        raise TypeError(
-            f"Cannot compute layer activations of {estimator!r}. {_SUPPORTED}"
-        )
-    return estimator, X
-
-
-def _hidden_layers(estimator):
-    """The hidden layers of an unwrapped supported model, bottom up."""
-    if hasattr(estimator, "fit"):
-        check_is_fitted(estimator)
-    if isinstance(estimator, BernoulliRBM):
-        return [
-            _Layer(
-                estimator.components_.T,
-                estimator.intercept_hidden_,
-                estimator.intercept_visible_,
-                "logistic",
-            )
-        ]
-    if isinstance(estimator, (MLPClassifier, MLPRegressor)):
-        # No visible layer: the threshold rule uses c = 0.
-        return [
-            _Layer(W, b, None, estimator.activation)
-            for W, b in zip(estimator.coefs_[:-1], estimator.intercepts_[:-1])
-        ]
-    coefs = getattr(estimator, "coefs_", None)
-    if coefs is None:
-        raise TypeError(
-            f"{type(estimator).__name__} has transform_layers but no coefs_: "
-            "the threshold rule (tau='auto') and aggregate='mean_data' or "
-            "'mean_input' need "
-            "the layers' weights. Pass a numeric tau and "
-            "aggregate='mean_activation'."
-        )
-    if hasattr(estimator, "visible_intercepts_"):
-        # StackedRBMTransformer: every layer is an RBM with a visible bias.
-        weights = zip(coefs, estimator.intercepts_, estimator.visible_intercepts_)
-    else:
-        # PretrainedMLPClassifier: the last layer is the output layer. The
-        # visible biases come from the pretraining stack (fine-tuning does not
-        # change them); without pretraining there are none.
-        coefs, intercepts = coefs[:-1], estimator.intercepts_[:-1]
-        pretrainer = getattr(estimator, "pretrainer_", None)
-        visible = getattr(pretrainer, "visible_intercepts_", None)
-        if visible is None:
-            visible = [None] * len(coefs)
-        elif len(visible) != len(coefs):
-            raise ValueError(
-                f"The pretraining stack of {type(estimator).__name__} has "
-                f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
-                "layer(s)."
-            )
-        weights = zip(coefs, intercepts, visible)
-    # The package's hidden units are all logistic sigmoids.
-    return [_Layer(W, b, c, "logistic") for W, b, c in weights]
-
-
-def _activations(estimator, X):
-    """Hidden activations of an unwrapped supported model."""
-    if hasattr(estimator, "transform_layers"):
-        return [np.asarray(H) for H in estimator.transform_layers(X)]
-    if isinstance(estimator, BernoulliRBM):
-        return [estimator.transform(X)]
-    check_is_fitted(estimator)
-    X = validate_data(
-        estimator,
-        X,
-        accept_sparse=["csr", "csc"],
-        dtype=(np.float64, np.float32),
-        reset=False,
-    )
-    layers = []
-    for layer in _hidden_layers(estimator):
-        X = layer.forward(X)
-        layers.append(X)
-    return layers
-
-
-def _layer_index(layer, n_layers):
-    """Validate a (possibly negative) hidden-layer index; return it >= 0."""
-    if not -n_layers <= layer < n_layers:
-        raise ValueError(
-            f"layer={layer} is out of range for a model with {n_layers} hidden "
-            f"layer(s); use 0 to {n_layers - 1} or negative indices."
-        )
-    return layer % n_layers
-
-
-def _check_candidates(candidates):
-    if np.ndim(candidates) == 0:
-        return candidates
-    values = np.asarray(candidates, dtype=np.float64).ravel()
-    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError(
-            "candidates must be an int >= 2 or a non-empty array of finite "
-            f"thresholds >= 0; got {candidates!r}."
-        )
-    return values
-
-
-def _class_summaries(X, activations, layers, y, aggregate, model=None):
-    """Per row (the data, then every hidden layer): what eq. (9) thresholds.
-
-    Returns the classes and one ``(n_classes, n_units)`` float64 array per
-    row. For the data row every reading is its class means. For hidden
-    layer ``l``:
-
-    - ``"mean_data"`` (eq. 9 as written): ``h_l(mean_c x)``, the class mean
-      of the data propagated up through layers ``1 .. l``;
-    - ``"mean_input"``: ``h_l(mean_c h_{l-1})``, the layer applied to the
-      class mean of its own input;
-    - ``"mean_activation"``: ``mean_c h_l``, the class mean of the layer's
-      activations.
-
-    ``layers`` are the model's hidden layers (``_Layer``); ``"mean_input"``
-    needs them, ``"mean_data"`` passes the class means through the
-    (unwrapped) ``model`` itself when there are none.
-    """
-    classes, means = _class_means(X, y)
-    out = [means]
-    if not activations:
-        pass
-    elif aggregate == "mean_data" and not layers:
-        n_rows = len(activations) + 1
-        out += [np.asarray(H, dtype=np.float64)
-                for H in _activations(model, means)][: n_rows - 1]
-    elif aggregate == "mean_data":
-        V = means
-        for layer in layers:
-            V = layer.forward(V)
-            out.append(V)
-    elif aggregate == "mean_input":
-        inputs = [X, *activations[:-1]]
-        for layer, V in zip(layers, inputs):
-            out.append(layer.forward(_class_means(V, y)[1]))
-    else:
-        out += [_class_means(H, y)[1] for H in activations]
-    return classes, out
 
 
 @validate_params(
@@ -371,7 +176,8 @@ def select_activation_threshold(
     H = _check_activations(_activations(estimator, X)[index], input_name="H")
     w = layers[index]
     tau, error = _select_threshold(
-        H, w.coef, w.visible_intercept, tol, reduction, _check_candidates(candidates)
+        H, w.coef, w.visible_intercept, tol, reduction,
+        _check_candidates(candidates), units=w.units,
     )
     return Bunch(tau=tau, error=error, layer=index, tol=tol, reduction=reduction)
 
@@ -384,18 +190,21 @@ def _report_row(index, H, layer, summary, tau, ks, tol, reduction, candidates):
     """
     n_units = H.shape[1]
     if n_units >= 2:
-        hspm = _hoyer_along(H, axis=1)
+        hspm = hoyer_along(H, axis=1)
         hspm_mean, hspm_std = float(hspm.mean()), float(hspm.std())
     else:  # HSPM needs at least 2 entries
         hspm_mean = hspm_std = np.nan
-    W, c = (None, None) if layer is None else (layer.coef, layer.visible_intercept)
+    W, c, units = ((None, None, None) if layer is None
+                   else (layer.coef, layer.visible_intercept, layer.units))
     if tau == "auto":
-        tau, tau_error = _select_threshold(H, W, c, tol, reduction, candidates)
+        tau, tau_error = _select_threshold(H, W, c, tol, reduction, candidates,
+                                           units=units)
     elif layer is None and index > 0:
         tau_error = np.nan  # a model without weights
     else:
         # The error at a given tau: the only candidate, with no tolerance.
-        tau_error = _select_threshold(H, W, c, np.inf, reduction, [tau])[1]
+        tau_error = _select_threshold(H, W, c, np.inf, reduction, [tau],
+                                      units=units)[1]
     row = {
         "layer": index,
         "name": "input" if index == 0 else f"hidden_{index}",
@@ -620,7 +429,7 @@ def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
             raise ValueError(
                 f"HSPM needs at least 2 units; hidden layer {index} has {H.shape[1]}."
             )
-        return float(_hoyer_along(H, axis=1).mean())
+        return float(hoyer_along(H, axis=1).mean())
     if y is None:
         raise ValueError("The AOD scorer needs class labels y; got y=None.")
     y = _check_labels(y, H.shape[0])
@@ -635,7 +444,8 @@ def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
     if tau == "auto":
         weights = layers[index]
         tau, _ = _select_threshold(
-            H, weights.coef, weights.visible_intercept, tol, "mean", 50
+            H, weights.coef, weights.visible_intercept, tol, "mean", 50,
+            units=weights.units,
         )
     X = _check_activations(X, input_name="X")
     _, summaries = _class_summaries(

@@ -7,13 +7,16 @@ in ``_report.py`` finds those for a fitted model.
 The rule: the largest ``tau`` whose thresholded code ``s`` (``s_i = h_i``
 where ``|h_i| >= tau``, else 0) does not change the reconstruction,
 ``||f(s W^T + c) - f(h W^T + c)||^2 < tol`` after a reduction over samples
-(mean or max), with ``f`` the logistic sigmoid.
+(mean or max), with ``f(.)`` the mean of the layer's visible units (the
+logistic sigmoid for Bernoulli units; the units object reconstructs).
 """
 
 import math
 
 import numpy as np
 import scipy.sparse as sp
+
+from .._units import BERNOULLI
 
 # Rows per block: about this many entries in the block's reconstruction.
 _BLOCK_ELEMENTS = 2**18
@@ -56,27 +59,11 @@ def _threshold_candidates(H, candidates):
     return np.union1d(values.astype(np.float64), [0.0])[::-1]
 
 
-def _sigmoid_inplace(R):
-    """Logistic sigmoid of ``R`` in place, as ``1 / (1 + exp(-R))``.
-
-    About twice as fast as ``scipy.special.expit`` in float32; ``exp``
-    overflows to inf for very negative inputs, giving the correct 0.
-    """
-    np.negative(R, out=R)
-    with np.errstate(over="ignore"):
-        np.exp(R, out=R)
-    R += 1
-    return np.reciprocal(R, out=R)
-
-
-def _reconstruct(S, W, c, out=None):
-    """``f(S W^T + c)``: sigmoid through ``W``; identity when ``W`` is None."""
+def _reconstruct(S, W, c=None, units=BERNOULLI, out=None):
+    """The units' reconstruction ``f(S W^T + c)``; ``S`` itself when ``W`` is None."""
     if W is None:
         return S
-    R = np.matmul(S, W.T, out=out)
-    if c is not None:
-        R += c
-    return _sigmoid_inplace(R)
+    return units.reconstruct(S, W, c, out=out)
 
 
 class _Block:
@@ -91,8 +78,9 @@ class _Block:
     product, much cheaper than the dense ``s W^T``.
     """
 
-    def __init__(self, H, W, Wt, c, keep):
+    def __init__(self, H, W, Wt, c, keep, units=BERNOULLI):
         self.H = H
+        self.units = units
         self.magnitudes = np.abs(H)
         self.smallest = self.magnitudes.min()
         self.W = W
@@ -152,16 +140,12 @@ class _Block:
             return np.einsum("ij,ij->i", dropped, dropped, dtype=np.float64)
         reference = self.reference
         if reference is None:
-            reference = _reconstruct(H, self.W, self.c)
+            reference = _reconstruct(H, self.W, self.c, self.units)
             if self.keep:
                 self.reference = reference
         R = out[: H.shape[0]]
-        P = self._pre_activation(tau)
-        if self.c is None:
-            R[...] = P
-        else:
-            np.add(P, self.c, out=R)
-        _sigmoid_inplace(R)
+        R[...] = self._pre_activation(tau)
+        self.units.mean_(R, self.c)
         R -= reference
         return np.einsum("ij,ij->i", R, R, dtype=np.float64)
 
@@ -179,7 +163,7 @@ def _distinct_between(blocks, low, high):
 
 
 def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50,
-                      refine=None):
+                      refine=None, units=BERNOULLI):
     """Largest ``tau`` whose thresholded code keeps the reconstruction.
 
     The per-sample error of a threshold ``tau`` is
@@ -241,6 +225,9 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50,
         Refine between the scanned candidates over every distinct activation
         value. ``None``: refine for an int ``candidates``, not for an array
         (whose values are then the only thresholds tried).
+    units : unit object, default=BERNOULLI
+        The layer's visible units, whose ``reconstruct`` and ``mean_`` give
+        ``f`` (the logistic sigmoid for Bernoulli units).
 
     Returns
     -------
@@ -263,7 +250,7 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50,
     # Blocks beyond the memory budget recompute their state every time.
     n_kept = _CACHE_BYTES // max(1, 3 * step * n_out * H.itemsize)
     blocks = [
-        _Block(H[start : start + step], W, Wt, c, keep=b < n_kept)
+        _Block(H[start : start + step], W, Wt, c, keep=b < n_kept, units=units)
         for b, start in enumerate(range(0, n_samples, step))
     ]
     out = np.empty((min(step, n_samples), n_out), dtype=dtype)
