@@ -9,7 +9,8 @@ array API or PyTorch backend plugs in by implementing the same methods and
 being returned by :func:`get_backend` for its arrays; the training loops do
 not change.
 
-This module holds the package's only sigmoid implementation.
+The logistic sigmoid of the training loops, the estimators' transforms and
+the metrics' reconstructions is :meth:`NumpyBackend.sigmoid_affine_`.
 """
 
 import numpy as np
@@ -47,7 +48,7 @@ class NumpyBackend:
     def sigmoid_affine_(Z, bias=None, scale=1.0):
         """``Z <- scale * sigmoid(Z + bias)``, in place; returns ``Z``.
 
-        The package's only logistic sigmoid. For float32 it runs as
+        For float32 it runs as
         ``1 / (1 + exp(-(Z + bias)))`` in four vectorised passes (numpy's SIMD
         ``exp``), about twice as fast as :func:`scipy.special.expit` there and
         within 2e-7 of it in relative terms; overflow of ``exp`` gives the
@@ -163,5 +164,5 @@ NUMPY = NumpyBackend()
 
 
 def get_backend(*arrays):
-    """The backend for these arrays: numpy (the only one so far)."""
+    """The backend for these arrays (numpy arrays and scipy matrices: NUMPY)."""
     return NUMPY

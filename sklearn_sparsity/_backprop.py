@@ -4,9 +4,8 @@ Pure numpy through the backend seam (``_backend.py``), no estimator glue,
 float32-first. A training run is a :class:`BackpropState` (parameters,
 optimiser with its velocities and schedule, random generator), advanced by
 :func:`train_backprop` through the shared epoch driver, so that it can be
-resumed. :func:`train_epoch` is the only fine-tuning loop in the package; it
-serves the DBN, the DpRBM (only the layers from ``first_trainable`` on are
-updated) and the Dsigm alike.
+resumed. :func:`train_epoch` serves the DBN, the DpRBM (only the layers from
+``first_trainable`` on are updated) and the Dsigm alike.
 """
 
 from dataclasses import dataclass
@@ -188,12 +187,16 @@ class BackpropState:
         schedule and the epochs done (``optimizer.epoch``).
     generator : numpy.random.Generator
         Draws the shuffles.
+    order : ndarray of int or None
+        The row order, reshuffled in place every epoch (kept so that a
+        resumed run continues the same sequence of shuffles).
     """
 
     coefs: list
     intercepts: list
     optimizer: MomentumSGD
     generator: np.random.Generator
+    order: np.ndarray | None = None
 
     @property
     def epoch(self):
@@ -268,7 +271,9 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
     Y = one_hot(y_index, n_outputs, coefs[0].dtype)
     batch_size = min(batch_size, X.shape[0])
     ws = BackpropWorkspace(batch_size, X.shape[1], coefs, coefs[0].dtype)
-    order = np.arange(X.shape[0])
+    if state.order is None or state.order.shape[0] != X.shape[0]:
+        state.order = np.arange(X.shape[0])
+    order = state.order
 
     def epoch():
         if shuffle:

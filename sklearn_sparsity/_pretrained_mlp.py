@@ -593,4 +593,9 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.positive_only = bool(self.pretrain)
         # transform/transform_layers expose hidden activations.
         tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        # The DpRBM trains only a linear output layer on hidden features
+        # learned without the labels: its accuracy is limited by what the
+        # RBMs happened to learn (on scikit-learn's 2-feature test blobs, a
+        # few pretraining epochs leave nearly constant features).
+        tags.classifier_tags.poor_score = not self.finetune
         return tags

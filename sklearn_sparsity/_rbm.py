@@ -6,7 +6,7 @@ optimiser with its velocities and schedule, random generator, epochs done),
 created by :func:`init_cd_state` and advanced by :func:`train_cd`, so that
 it can be resumed; :func:`fit_rbm_layer` is both in one call, the form the
 stack caches. The visible and hidden units are unit objects (``_units.py``).
-This is the only RBM training loop in the package.
+:class:`~sklearn_sparsity.StackedRBMTransformer` trains every layer here.
 """
 
 from dataclasses import dataclass, field
@@ -139,6 +139,9 @@ class CDState:
         Per epoch: ``"reconstruction_error"``, ``"hspm"`` and ``"time"``.
     visible, hidden : unit objects
         The layer's unit types.
+    order : ndarray of int or None
+        The row order, reshuffled in place every epoch (kept so that a
+        resumed run continues the same sequence of shuffles).
     """
 
     W: np.ndarray
@@ -150,6 +153,7 @@ class CDState:
         "reconstruction_error": [], "hspm": [], "time": []})
     visible: object = BERNOULLI
     hidden: object = BERNOULLI
+    order: np.ndarray | None = None
 
     @property
     def epoch(self):
@@ -158,11 +162,14 @@ class CDState:
 
 
 def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
-                  momentum, momentum_schedule, n_epochs, backend=NUMPY):
+                  momentum, momentum_schedule, n_epochs, visible_units=BERNOULLI,
+                  backend=NUMPY):
     """A new CD-k run: ``N(0, init_std)`` weights, zero biases, fresh velocities.
 
     ``n_epochs`` is the span of the momentum schedule. The generator drawn
     from ``seed`` first draws the weights, then the shuffles and samples.
+    ``visible_units`` is the unit type of the layer's visible side (the
+    hidden units are Bernoulli).
     """
     generator = backend.rng(seed)
     W = generator.normal(0.0, init_std, size=(n_visible, n_hidden)).astype(
@@ -173,7 +180,7 @@ def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
     optimizer = MomentumSGD([W, b, c], [True, False, False], weight_decay,
                             momentum, schedule=momentum_schedule,
                             n_epochs=n_epochs, backend=backend)
-    return CDState(W, b, c, optimizer, generator)
+    return CDState(W, b, c, optimizer, generator, visible=visible_units)
 
 
 def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle,
@@ -203,7 +210,9 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
     block_rows = per_block * batch_size
     ws = _CDWorkspace(batch_size, n_visible, n_hidden, W.dtype, block_rows,
                       backend)
-    order = np.arange(n_samples)
+    if state.order is None or state.order.shape[0] != n_samples:
+        state.order = np.arange(n_samples)
+    order = state.order
     with_hspm = n_hidden > 1
 
     def epoch():

@@ -1,8 +1,7 @@
 """Hoyer's sparseness (eq. 6 of Li et al., 2013): the numerical core.
 
 Pure numpy. The training loop records the HSPM of every epoch with it, and
-:mod:`sklearn_sparsity.metrics` builds the public functions on it; this is
-the single implementation of eq. (6) in the package.
+:mod:`sklearn_sparsity.metrics` builds the public functions on it.
 """
 
 import numpy as np

@@ -168,31 +168,6 @@ def test_inputs_not_modified(small):
     assert_array_equal(y, y_copy)
 
 
-def test_gradient_matches_finite_differences():
-    rng = np.random.RandomState(0)
-    X = rng.uniform(size=(5, 4))
-    Y = np.eye(3)[rng.randint(3, size=5)]
-    coefs = [rng.normal(size=(4, 6)), rng.normal(size=(6, 3))]
-    intercepts = [rng.normal(size=6), rng.normal(size=3)]
-    for loss in ["log_loss", "squared_error"]:
-        ws = BackpropWorkspace(5, 4, coefs, np.float64)
-        acts = forward(X, coefs, intercepts, loss, out=ws.acts)
-        backward(X, Y, acts, coefs, loss, ws, first_trainable=0)
-        eps = 1e-6
-        for layer in range(2):
-            for idx in [(0, 0), (1, 2), (3, 1)]:
-                W = coefs[layer]
-                old = W[idx]
-                W[idx] = old + eps
-                up = data_loss(forward(X, coefs, intercepts, loss)[-1], Y, loss)
-                W[idx] = old - eps
-                down = data_loss(forward(X, coefs, intercepts, loss)[-1], Y, loss)
-                W[idx] = old
-                numeric = (up - down) / (2 * eps) / 5  # mean loss
-                # backward() returns the ascent direction: minus the gradient
-                assert_allclose(-ws.grad_W[layer][idx], numeric, rtol=1e-5, atol=1e-9)
-
-
 def test_divergence_names_the_epoch(small):
     X, y = small
     clf = PretrainedMLPClassifier((8,), pretrain=False, learning_rate=1e30,
@@ -387,3 +362,9 @@ def test_exploding_backpropagation_is_divergence_in_both_dtypes(small, dtype):
         clf.fit(X.astype(dtype), y)
     with pytest.raises(NotFittedError):
         check_is_fitted(clf)
+
+
+def test_only_the_dprbm_declares_a_poor_score():
+    tags = [PretrainedMLPClassifier(finetune=f).__sklearn_tags__()
+            for f in (True, False)]
+    assert [t.classifier_tags.poor_score for t in tags] == [False, True]

@@ -15,50 +15,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_sparsity import StackedRBMTransformer
 from sklearn_sparsity._base import layer_seeds as _layer_seeds
-from sklearn_sparsity._optim import momentum_at
-from sklearn_sparsity._rbm import fit_rbm_layer
+
+from _reference import hand_cd1
 
 
 @pytest.fixture(scope="module")
 def digits():
     return (load_digits().data / 16.0)[:300]
-
-
-def _hand_cd1(X, seed, *, n_hidden, lr, momentum, weight_decay, init_std):
-    """CD-1 on one minibatch holding all of X, written out from the equations."""
-    gen = np.random.default_rng(seed)
-    W = gen.normal(0.0, init_std, size=(X.shape[1], n_hidden))
-    b = np.zeros(n_hidden)
-    c = np.zeros(X.shape[1])
-    u = gen.random(size=(X.shape[0], n_hidden), dtype=np.float32)
-    h0 = expit(X @ W + b)
-    h_sample = (u < h0).astype(float)
-    v = expit(h_sample @ W.T + c)
-    h1 = expit(v @ W + b)
-    n = X.shape[0]
-    dW = (X.T @ h0 - v.T @ h1) / n - weight_decay * W
-    db = (h0 - h1).mean(axis=0)
-    dc = (X - v).mean(axis=0)
-    # velocities start at zero: velocity = momentum * 0 + lr * gradient
-    return W + lr * dW, b + lr * db, c + lr * dc, ((X - v) ** 2).sum(axis=1).mean()
-
-
-def test_cd1_matches_hand_computed_update():
-    rng = np.random.RandomState(0)
-    X = rng.uniform(size=(6, 5))
-    seed = np.random.SeedSequence(123)
-    W, b, c, hist = fit_rbm_layer(
-        X, 4, n_epochs=1, learning_rate=0.3, batch_size=6, momentum=(0.5, 0.9),
-        weight_decay=0.01, cd_steps=1, init_std=0.5, shuffle=False, seed=seed,
-    )
-    W_ref, b_ref, c_ref, err_ref = _hand_cd1(
-        X, np.random.SeedSequence(123), n_hidden=4, lr=0.3, momentum=0.5,
-        weight_decay=0.01, init_std=0.5,
-    )
-    assert_allclose(W, W_ref, rtol=1e-12)
-    assert_allclose(b, b_ref, rtol=1e-12)
-    assert_allclose(c, c_ref, rtol=1e-12)
-    assert_allclose(hist["reconstruction_error"][0], err_ref, rtol=1e-12)
 
 
 def test_estimator_uses_the_cd_core_with_per_layer_seeds():
@@ -69,25 +32,12 @@ def test_estimator_uses_the_cd_core_with_per_layer_seeds():
         init_std=0.5, shuffle=False, random_state=7,
     ).fit(X)
     seed = _layer_seeds(7, 1)[0]
-    W_ref, b_ref, c_ref, _ = _hand_cd1(
+    W_ref, b_ref, c_ref, _ = hand_cd1(
         X, seed, n_hidden=4, lr=0.3, momentum=0.5, weight_decay=0.01, init_std=0.5
     )
     assert_allclose(stack.coefs_[0], W_ref, rtol=1e-12)
     assert_allclose(stack.intercepts_[0], b_ref, rtol=1e-12)
     assert_allclose(stack.visible_intercepts_[0], c_ref, rtol=1e-12)
-
-
-@pytest.mark.parametrize(
-    "epoch, n_epochs, expected",
-    [(0, 10, 0.5), (1, 10, 0.58), (4, 10, 0.82), (5, 10, 0.9), (9, 10, 0.9),
-     (0, 1, 0.5), (1, 3, 0.9), (25, 50, 0.9), (12, 50, 0.5 + 0.4 * 12 / 25)],
-)
-def test_momentum_ramp(epoch, n_epochs, expected):
-    assert momentum_at(epoch, n_epochs, (0.5, 0.9)) == pytest.approx(expected)
-
-
-def test_constant_momentum():
-    assert momentum_at(7, 10, 0.3) == 0.3
 
 
 def test_fit_shapes_history_and_determinism(digits):
@@ -249,17 +199,6 @@ def test_verbose_prints_one_line_per_epoch(digits, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if "epoch" in line]
     assert len(lines) == 4
     assert "layer 1, epoch 2/2" in lines[-1] and "HSPM" in lines[-1]
-
-
-@pytest.mark.parametrize(
-    "epoch, n_epochs, expected",
-    [(0, 50, 0.5), (24, 50, 0.5), (25, 50, 0.9), (49, 50, 0.9),
-     (0, 3, 0.5), (1, 3, 0.9), (0, 1, 0.5)],
-)
-def test_momentum_step_of_figure_1a(epoch, n_epochs, expected):
-    # The caption of Figure 1(a): 0.5 in the first 25 epochs, 0.9 in the
-    # rest 25 (of 50).
-    assert momentum_at(epoch, n_epochs, (0.5, 0.9), "step") == expected
 
 
 def test_momentum_schedule_reaches_the_layers(digits, monkeypatch):
