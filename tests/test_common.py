@@ -2,10 +2,9 @@
 
 from unittest import mock
 
+from _instances import INSTANCES, expected_failed_checks
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
-
-from _instances import INSTANCES, expected_failed_checks
 
 _original_enforce = estimator_checks._enforce_estimator_tags_X
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_sparsity import PretrainedMLPClassifier
-from sklearn_sparsity._backprop import BackpropWorkspace, backward, data_loss, forward
+from sklearn_sparsity._backprop import data_loss
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _reference import hand_cd1
 from joblib import Memory
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.special import expit
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -15,8 +15,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_sparsity import StackedRBMTransformer
 from sklearn_sparsity._base import layer_seeds as _layer_seeds
-
-from _reference import hand_cd1
 
 
 @pytest.fixture(scope="module")
