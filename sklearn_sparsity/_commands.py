@@ -89,7 +89,9 @@ def _run_kwargs(args):
             "data_home": getattr(args, "data_home", None),
             "n_seeds": args.n_seeds, "n_jobs": args.n_jobs,
             "backend": args.backend, "cache_dir": _cache_dir(args),
-            "verbose": 1 + args.verbose, "file": sys.stdout}
+            "verbose": 1 + args.verbose, "file": sys.stdout,
+            # On a terminal without -v, each run's epochs as one moving line.
+            "status": args.verbose == 0 and sys.stdout.isatty()}
 
 
 # ----------------------------------------------------------------- tables

@@ -370,3 +370,34 @@ def test_file_system_problems_end_in_one_line(tmp_path, capsys, monkeypatch):
                  "--out", str(tmp_path / "out"), *TINY]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_terminal_shows_epochs_in_one_moving_line_and_pipes_do_not(tmp_path):
+    import os
+    import pty
+
+    argv = [sys.executable, "-m", "sklearn_sparsity", "demo", "--out",
+            str(tmp_path), "--rates", str(tmp_path / "r.json"), *TINY]
+    (tmp_path / "r.json").write_text(json.dumps(
+        {"learning_rate": {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 1.0}}))
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child process
+        os.execvp(argv[0], argv)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    shown = shown.decode()
+    assert "\r\x1b[2K  digits DBN+DpRBM seed=0 | [StackedRBM] layer 0, epoch 1/1" in (
+        shown)
+    piped = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert "\x1b[2K" not in piped.stdout and "[StackedRBM]" not in piped.stdout
+    assert "digits DBN+DpRBM seed=0 done" in piped.stdout

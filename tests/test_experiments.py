@@ -672,3 +672,28 @@ def test_paper_scale_rates_are_the_ones_selected_on_validation_data(dataset,
 
     summary = read_csv(path.with_name(f"select_rates_{table}_summary.csv"))
     assert chosen_rates(summary, settings["rate_grid"]) == chosen
+
+
+def _print_epochs(n):
+    for epoch in range(1, n + 1):
+        print(f"epoch {epoch}/{n}")
+    return n
+
+
+def test_runner_status_line_and_eta_from_costs():
+    out = io.StringIO()
+    tasks = [Task("cheap", _print_epochs, {"n": 1}, cost=0.01),
+             Task("big", _print_epochs, {"n": 3}, cost=1.0),
+             Task("bigger", _print_epochs, {"n": 2}, cost=1.0)]
+    report = run_tasks(tasks, file=out, status=True)
+    assert report.results == {"cheap": 1, "big": 3, "bigger": 2}
+    text = out.getvalue()
+    # Epoch lines replace each other in one line, cleared when the run ends.
+    assert "\r\x1b[2K  big | epoch 3/3" in text
+    assert "\nepoch" not in text
+    lines = [line.split("\x1b[2K")[-1] for line in text.splitlines()]
+    finished = [line for line in lines if line.startswith("[")]
+    assert len(finished) == 3
+    # No estimate from the cheap first task alone; then one from the rate.
+    assert finished[0].endswith("ETA ?")
+    assert not finished[1].endswith("ETA ?") and finished[2].endswith("ETA 0s")

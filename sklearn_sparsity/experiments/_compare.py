@@ -154,11 +154,14 @@ def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
     """The tasks of the comparison: the data, then two per seed."""
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
               "cache_dir": cache_dir, "verbose": fit_verbose}
+    # Costs for the estimate of the remaining time: the data task only
+    # measures; the pretrained task trains a stack and two networks.
     tasks = [Task(f"{dataset} data", _comparison_task,
-                  {"kind": "data", "seed": 0, **common})]
+                  {"kind": "data", "seed": 0, **common}, cost=0.02)]
     for seed in range(n_seeds):
         tasks.append(Task(f"{dataset} DBN+DpRBM seed={seed}", _comparison_task,
-                          {"kind": "pretrained", "seed": seed, **common}))
+                          {"kind": "pretrained", "seed": seed, **common},
+                          cost=2.0))
         tasks.append(Task(f"{dataset} Dsigm seed={seed}", _comparison_task,
                           {"kind": "dsigm", "seed": seed, **common}))
     return tasks
@@ -166,7 +169,8 @@ def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
 
 def run_comparison(dataset="digits", *, scale="quick", settings=None,
                    data_home=None, n_seeds=1, n_jobs=1, backend=None,
-                   cache_dir=None, verbose=1, file=None):
+                   cache_dir=None, verbose=1, file=None,
+                   status=False):
     """Records of the comparison and the run report (no pandas needed).
 
     Parameters are those of :func:`compare_pretraining`.
@@ -182,9 +186,9 @@ def run_comparison(dataset="digits", *, scale="quick", settings=None,
     settings = get_settings(dataset, scale, settings)
     cache_dir = checked_cache_dir(cache_dir)
     tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir,
-                             fit_verbose=max(0, verbose - 1))
+                             fit_verbose=1 if status else max(0, verbose - 1))
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
-                       file=file)
+                       file=file, status=status)
     records = [rec for value in report.results.values() for rec in value]
     return records, report
 

@@ -71,20 +71,21 @@ def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
                 "n_epochs": n_epochs, "seed": seed, "experiment": experiment,
                 "data_home": data_home, "cache_dir": cache_dir,
                 "verbose": fit_verbose,
-            }))
+            }, cost=n_epochs * sum(sizes) / 1000))
     return tasks
 
 
 def run_profile(experiment, dataset="digits", *, scale="quick", settings=None,
                 data_home=None, n_seeds=1, n_jobs=1, backend=None,
-                cache_dir=None, verbose=1, file=None):
+                cache_dir=None, verbose=1, file=None,
+                status=False):
     """Records and run report of one Figure 1 experiment (no pandas needed)."""
     settings = get_settings(dataset, scale, settings)
     cache_dir = checked_cache_dir(cache_dir)
     tasks = profile_tasks(experiment, dataset, settings, n_seeds, data_home,
-                          cache_dir, fit_verbose=max(0, verbose - 1))
+                          cache_dir, fit_verbose=1 if status else max(0, verbose - 1))
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
-                       file=file)
+                       file=file, status=status)
     return [r for v in report.results.values() for r in v], report
 
 

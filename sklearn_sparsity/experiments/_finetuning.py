@@ -97,7 +97,8 @@ def finetuning_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
 
 def run_finetuning_study(dataset="mnist", *, scale="quick", settings=None,
                          data_home=None, n_seeds=1, n_jobs=1, backend=None,
-                         cache_dir=None, verbose=1, file=None):
+                         cache_dir=None, verbose=1, file=None,
+                         status=False):
     """Records of the fine-tuning study and the run report.
 
     For every seed, the DBN's pretrained stack is fine-tuned with every rate
@@ -109,7 +110,7 @@ def run_finetuning_study(dataset="mnist", *, scale="quick", settings=None,
     settings = get_settings(dataset, scale, settings)
     cache_dir = checked_cache_dir(cache_dir)
     tasks = finetuning_tasks(dataset, settings, n_seeds, data_home, cache_dir,
-                             fit_verbose=max(0, verbose - 1))
+                             fit_verbose=1 if status else max(0, verbose - 1))
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
-                       file=file)
+                       file=file, status=status)
     return [r for v in report.results.values() for r in v], report

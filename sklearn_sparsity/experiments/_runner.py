@@ -10,6 +10,7 @@ because another task failed: failures are returned with their error message.
 """
 
 import io
+import shutil
 import sys
 import time
 import traceback
@@ -32,6 +33,10 @@ class Task:
         A module-level function (picklable for process and Dask workers).
     kwargs : dict
         Keyword arguments of ``func``.
+    cost : float, default=1.0
+        Expected duration relative to the other tasks, for the estimate of
+        the remaining time (e.g. a few for a task that trains two networks,
+        about 0 for one that only measures data).
 
     Examples
     --------
@@ -44,6 +49,7 @@ class Task:
     name: str
     func: object
     kwargs: dict = field(default_factory=dict)
+    cost: float = 1.0
 
 
 @dataclass
@@ -116,16 +122,54 @@ class _LinePrefixer(io.TextIOBase):
         self.stream.flush()
 
 
-def _call(task, n_threads, prefix=None):
+class _StatusLine(io.TextIOBase):
+    """Text stream showing only the last line written, in place, on a terminal.
+
+    Each complete line replaces the previous one (carriage return, clear to
+    the end of the line), cut to the terminal's width; ``clear`` removes it.
+    The per-epoch lines of a run become one status line that moves.
+    """
+
+    def __init__(self, stream, prefix):
+        self.stream = stream
+        self.prefix = prefix
+        self.width = shutil.get_terminal_size((100, 20)).columns - 1
+        self._pending = ""
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line.strip():
+                shown = (self.prefix + line.strip())[: self.width]
+                self.stream.write(f"\r\x1b[2K{shown}")
+        self.stream.flush()
+        return len(text)
+
+    def clear(self):
+        self.stream.write("\r\x1b[2K")
+        self.stream.flush()
+
+
+def _call(task, n_threads, prefix=None, status=None):
     """Run one task in a worker; never raise (the error is returned).
 
     With a ``prefix``, every line the task prints (e.g. the per-epoch lines
     of a verbose estimator) starts with it, so that the lines of parallel
-    runs can be told apart.
+    runs can be told apart. With a ``status`` stream, what the task prints
+    is shown as one status line on it instead.
     """
     tic = time.perf_counter()
-    output = (redirect_stdout(_LinePrefixer(sys.stdout, prefix))
-              if prefix is not None else nullcontext())
+    if status is not None:
+        line = _StatusLine(status, f"  {task.name} | ")
+        output = redirect_stdout(line)
+    elif prefix is not None:
+        output = redirect_stdout(_LinePrefixer(sys.stdout, prefix))
+    else:
+        output = nullcontext()
     try:
         with threadpool_limits(limits=n_threads), output:
             value = task.func(**task.kwargs)
@@ -133,11 +177,14 @@ def _call(task, n_threads, prefix=None):
         message = f"{type(exc).__name__}: {exc}"
         detail = traceback.format_exc()
         return task.name, False, (message, detail), time.perf_counter() - tic
+    finally:
+        if status is not None:
+            line.clear()
     return task.name, True, value, time.perf_counter() - tic
 
 
 def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
-              file=None, label=""):
+              file=None, label="", status=False):
     """Run independent tasks, in parallel with joblib, keeping every result.
 
     Parameters
@@ -164,6 +211,12 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
         Where progress goes; ``sys.stderr`` when None.
     label : str, default=""
         Prefix of the progress lines.
+    status : bool, default=False
+        Show what a running task prints (its estimators' epoch lines) as one
+        status line on ``file`` that moves in place, for a terminal. Only
+        when the tasks run one after the other in this process
+        (``n_jobs=1``); parallel workers print nothing but the finished-run
+        lines.
 
     Returns
     -------
@@ -191,7 +244,11 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
     start = time.perf_counter()
     results, errors, durations = {}, {}, {}
     n_total = len(tasks)
+    costs = {task.name: task.cost for task in tasks}
+    total_cost = sum(costs.values())
     label_lines = verbose > 1 and backend != "threading"
+    sequential = n_jobs == 1 and backend in (None, "sequential")
+    status_stream = file if status and sequential and verbose else None
 
     def prefix(task):
         return f"{label}  {task.name} | " if label_lines else None
@@ -206,20 +263,29 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
         if verbose:
             done = len(durations)
             elapsed = time.perf_counter() - start
-            eta = elapsed / done * (n_total - done)
-            status = "done" if ok else f"FAILED ({value[0]})"
+            done_cost = sum(costs[n] for n in durations)
+            left_cost = total_cost - done_cost
+            # The rate of work so far, once a real share of it is done: the
+            # first, cheap tasks say nothing about the rest.
+            if left_cost <= 0:
+                eta = "0s"
+            elif done_cost >= 0.05 * total_cost or done_cost >= 1.0:
+                eta = _format_seconds(elapsed / done_cost * left_cost)
+            else:
+                eta = "?"
+            outcome_text = "done" if ok else f"FAILED ({value[0]})"
             print(
-                f"{label}[{done}/{n_total}] {name} {status} in "
+                f"{label}[{done}/{n_total}] {name} {outcome_text} in "
                 f"{_format_seconds(seconds)} | elapsed {_format_seconds(elapsed)}"
-                f" | ETA {_format_seconds(eta)}",
+                f" | ETA {eta}",
                 file=file, flush=True,
             )
             if not ok and verbose > 1:
                 print(value[1], file=file, flush=True)
 
-    if n_jobs == 1 and backend in (None, "sequential"):
+    if sequential:
         for task in tasks:
-            record(_call(task, threads_per_job, prefix(task)))
+            record(_call(task, threads_per_job, prefix(task), status_stream))
     else:
         jobs = (delayed(_call)(task, threads_per_job, prefix(task))
                 for task in tasks)

@@ -119,7 +119,8 @@ def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
     for seed in range(n_seeds):
         tasks += [Task(f"{dataset} stack pretrain_lr={p} seed={seed}",
                        _selection_task,
-                       {"kind": "stack", "seed": seed, "pretrain_lr": p, **common})
+                       {"kind": "stack", "seed": seed, "pretrain_lr": p, **common},
+                       cost=0.5)
                   for p in rates]
     for seed in range(n_seeds):
         tasks += [Task(f"{dataset} Dsigm lr={f} seed={seed}", _selection_task,
@@ -130,14 +131,16 @@ def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
                 tasks += [Task(f"{dataset} {model} pretrain_lr={p} lr={f} "
                                f"seed={seed}", _selection_task,
                                {"kind": model, "seed": seed, "pretrain_lr": p,
-                                "lr": f, **common})
+                                "lr": f, **common},
+                               cost=0.5 if model == "DpRBM" else 1.0)
                           for f in rates]
     return tasks
 
 
 def run_selection(dataset="digits", *, scale="quick", settings=None,
                   data_home=None, n_seeds=1, n_jobs=1, backend=None,
-                  cache_dir=None, verbose=1, file=None):
+                  cache_dir=None, verbose=1, file=None,
+                  status=False):
     """Records of the learning-rate grid and the run report (no pandas needed).
 
     Without a ``cache_dir`` a temporary folder holds the stacks while the
@@ -150,9 +153,9 @@ def run_selection(dataset="digits", *, scale="quick", settings=None,
     with tempfile.TemporaryDirectory(prefix="sklearn_sparsity_") as tmp:
         cache = tmp if cache_dir is None else cache_dir
         tasks = selection_tasks(dataset, settings, n_seeds, data_home, cache,
-                                fit_verbose=max(0, verbose - 1))
+                                fit_verbose=1 if status else max(0, verbose - 1))
         report = run_tasks(tasks, n_jobs=n_jobs, backend=backend,
-                           verbose=verbose, file=file)
+                           verbose=verbose, file=file, status=status)
     records = [rec for value in report.results.values() for rec in value]
     return records, report
 
