@@ -232,11 +232,13 @@ def build_parser():
         "claims", help="check the paper's claims against result folders",
         description="Read the per-seed results that 'reproduce' wrote "
                     "(table1_runs.csv, table2_runs.csv, figure1a/b/c.csv) "
-                    "from the given folders and write the claims table: each "
+                    "from the given folders or files and write the claims "
+                    "table: each "
                     "claim of the paper, our value, the paper's, the margin "
                     "in seed standard deviations, holds or fails.")
-    claims.add_argument("results", nargs="+", metavar="DIR",
-                        help="result folders of 'reproduce'")
+    claims.add_argument("results", nargs="+", metavar="DIR|FILE",
+                        help="result folders of 'reproduce', or single result "
+                             "files of them (e.g. figure1b.csv)")
     claims.add_argument("--aggregate", default="mean_data",
                         choices=("mean_data", "mean_input", "mean_activation"),
                         help="reading of eq. 9 for the AOD claims")

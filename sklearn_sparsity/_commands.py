@@ -448,19 +448,27 @@ def claims(args, argv, overrides):
              "figure1a": "figure1a.csv", "figure1b": "figure1b.csv",
              "figure1c": "figure1c.csv"}
     runs = {}
-    for folder in map(Path, args.results):
-        if not folder.is_dir():
-            raise UsageError(f"{folder} is not a folder of results")
-        for key, name in files.items():
-            if (folder / name).exists():
-                if key in runs:
-                    raise UsageError(f"{name} is in more than one of the given "
-                                     "folders; give each result once")
-                runs[key] = read_csv(folder / name)
+    for given in map(Path, args.results):
+        if given.is_dir():
+            found = {key: given / name for key, name in files.items()
+                     if (given / name).exists()}
+        elif given.name in files.values():
+            found = {key: given for key, name in files.items()
+                     if name == given.name}
+        else:
+            raise UsageError(f"{given} is neither a folder of results nor one "
+                             f"of {', '.join(files.values())}")
+        for key, path in found.items():
+            if key in runs:
+                raise UsageError(f"{path.name} is given more than once (in "
+                                 "the folders or files); give each result once")
+            runs[key] = read_csv(path)
     if not runs:
         raise UsageError("none of the given folders holds results of "
                          "'reproduce' (" + ", ".join(files.values()) + ")")
-    out = Output(args.out or args.results[0], argv, "claims")
+    first = Path(args.results[0])
+    out = Output(args.out or (first if first.is_dir() else first.parent), argv,
+                 "claims")
     _claims_table(out, "claims", runs, args.aggregate)
     out.info["experiments"]["claims"] = {"results": list(args.results),
                                          "files": sorted(runs)}

@@ -278,7 +278,7 @@ def test_reproduce_writes_paper_rows_and_claims(tmp_path, capsys,
 
 def test_claims_command_errors(tmp_path, capsys):
     assert main(["claims", str(tmp_path / "missing")]) == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert "neither a folder of results nor" in capsys.readouterr().err
     assert main(["claims", str(tmp_path)]) == 2
     assert "none of the given folders" in capsys.readouterr().err
 
@@ -401,3 +401,18 @@ def test_terminal_shows_epochs_in_one_moving_line_and_pipes_do_not(tmp_path):
     piped = subprocess.run(argv, capture_output=True, text=True, check=True)
     assert "\x1b[2K" not in piped.stdout and "[StackedRBM]" not in piped.stdout
     assert "digits DBN+DpRBM seed=0 done" in piped.stdout
+
+
+def test_claims_from_single_files_and_duplicates(tmp_path, capsys):
+    argv = ["reproduce", "figure1", "--dataset", "digits", "--parts", "ab",
+            "--out", str(tmp_path / "a"), "--widths", "8-16", *TINY]
+    assert main(argv) == 0
+    assert main([*argv[:-len(TINY) - 4], "--out", str(tmp_path / "b"),
+                 "--parts", "a", *TINY]) == 0
+    # figure1a.csv is in both folders: refused; a single file is taken.
+    assert main(["claims", str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    assert "given more than once" in capsys.readouterr().err
+    assert main(["claims", str(tmp_path / "a" / "figure1b.csv"),
+                 str(tmp_path / "b"), "--out", str(tmp_path / "c")]) == 0
+    claims = (tmp_path / "c" / "claims.md").read_text()
+    assert "Figure 1(b)" in claims

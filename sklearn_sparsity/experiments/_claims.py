@@ -316,10 +316,18 @@ def claims_rows(claims):
     """``(header, rows)`` of the claims table."""
     header = ["claim", "paper", "ours (mean ± std over seeds)",
               "margin (seed stds)", "verdict"]
-    rows = [[c["claim"], c["paper"], c["ours"],
-             "n/a" if not math.isfinite(c["margin"]) else f"{c['margin']:+.1f}",
+    rows = [[c["claim"], c["paper"], c["ours"], _margin_text(c["margin"]),
              "holds" if c["holds"] else "fails"] for c in claims]
     return header, rows
+
+
+def _margin_text(margin):
+    """``+2.4``; beyond 99 seed stds only the sign matters (``>+99``)."""
+    if not math.isfinite(margin):
+        return "n/a"
+    if abs(margin) >= 99.5:
+        return ">+99" if margin > 0 else "<-99"
+    return f"{margin:+.1f}"
 
 
 def comparison_sentence(runs, dataset, aggregate="mean_data"):
