@@ -33,6 +33,7 @@ common = dict(
     n_epochs=30,
     batch_size=20,
     tol=None,
+    init="normal",  # the paper's N(0, 0.01) for every new layer
     random_state=0,
 )
 models = {

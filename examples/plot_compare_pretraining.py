@@ -52,6 +52,7 @@ for name, kw in settings.items():
             n_epochs=30,
             batch_size=20,
             tol=None,
+            init="normal",  # the paper's N(0, 0.01) for every new layer
             random_state=0,
             **kw,
         ).fit(X_train, y_train)

@@ -56,6 +56,7 @@ common = dict(
     n_epochs=10,
     batch_size=100,
     tol=None,
+    init="normal",  # the paper's N(0, 0.01) for every new layer
     random_state=0,
 )
 models = {

@@ -64,18 +64,25 @@ def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY):
     return acts
 
 
-def data_loss(P, Y, loss):
+def data_loss(P, Y, loss, weights=None):
     """Sum over samples of the loss of outputs ``P`` against one-hot ``Y``.
 
     ``log_loss``: ``-sum(Y * log(clip(P)))``, the probability of the true
     class clipped to ``[1.19e-7, 1]`` in every dtype; ``squared_error``:
-    ``0.5 * sum((P - Y) ** 2)``.
+    ``0.5 * sum((P - Y) ** 2)``. With ``weights``, each sample's loss is
+    multiplied by its weight.
     """
     if loss == "log_loss":
         p_true = np.einsum("ij,ij->i", P, Y)
-        return float(-np.log(np.clip(p_true, _LOG_LOSS_CLIP, 1.0)).sum())
-    diff = P - Y
-    return 0.5 * float(np.einsum("ij,ij->", diff, diff))
+        per_sample = -np.log(np.clip(p_true, _LOG_LOSS_CLIP, 1.0))
+    else:
+        diff = P - Y
+        if weights is None:
+            return 0.5 * float(np.einsum("ij,ij->", diff, diff))
+        per_sample = 0.5 * np.einsum("ij,ij->i", diff, diff)
+    if weights is None:
+        return float(per_sample.sum())
+    return float(weights @ per_sample)
 
 
 class BackpropWorkspace:
@@ -94,7 +101,7 @@ class BackpropWorkspace:
 
 
 def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
-             backend=NUMPY):
+             backend=NUMPY, weights=None):
     """Ascent directions (minus the mean-loss gradient) of trainable layers.
 
     Fills ``ws.grad_W[i]`` and ``ws.grad_b[i]`` for ``i >= first_trainable``
@@ -103,7 +110,9 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
     the output delta instead of rescaling every gradient matrix).
     Both losses use their canonical output link, so the output delta is
     ``(Y - P) / n`` (log loss with softmax) or ``(Y - P) P (1 - P) / n``
-    (squared error with sigmoid outputs).
+    (squared error with sigmoid outputs). With ``weights`` (one per row),
+    ``L`` is the weighted mean: row ``i``'s delta is scaled by
+    ``w_i / sum(w)`` instead of ``1 / n``.
     """
     n = X.shape[0]
     last = len(coefs) - 1
@@ -113,7 +122,10 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
     if loss == "squared_error":
         delta *= P
         delta *= 1.0 - P
-    delta *= scale / n
+    if weights is None:
+        delta *= scale / n
+    else:
+        delta *= (scale / weights.sum() * weights).astype(delta.dtype)[:, None]
     for i in range(last, first_trainable - 1, -1):
         inp = X if i == 0 else acts[i - 1]
         backend.matmul(inp.T, delta, out=ws.grad_W[i])
@@ -126,7 +138,7 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
 
 
 def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
-                learning_rate, loss, first_trainable):
+                learning_rate, loss, first_trainable, sample_weight=None):
     """One epoch of minibatch momentum SGD; returns the mean training loss.
 
     Parameters
@@ -148,10 +160,13 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
     first_trainable : int
         Index of the first layer that is updated; layers below it are frozen
         (0 for fine-tuning everything, ``len(coefs) - 1`` for DpRBM).
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weights of the rows: each minibatch minimises its weighted mean loss.
 
     Returns
     -------
     mean_loss : float
+        Weighted by ``sample_weight`` when given.
     """
     backend = optimizer.backend
     n_samples = X.shape[0]
@@ -159,19 +174,21 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
     trainable = list(range(first_trainable, n_layers))
     indices = trainable + [n_layers + i for i in trainable]
     total = 0.0
-    for _, rows, _ in minibatches(order, batch_size):
+    for _, rows, weights in minibatches(order, batch_size, sample_weight):
         n = rows.shape[0]
         Xb = backend.gather_rows(X, rows, ws.X[:n])
         Yb = backend.gather_rows(Y, rows, ws.Y[:n])
         acts = forward(Xb, coefs, intercepts, loss, out=ws.acts, backend=backend)
-        total += data_loss(acts[-1], Yb, loss)
+        total += data_loss(acts[-1], Yb, loss, weights)
         # The learning rate is folded into the output delta, so the
         # gradients come out already scaled for the optimizer.
         backward(Xb, Yb, acts, coefs, loss, ws, first_trainable,
-                 scale=learning_rate, backend=backend)
+                 scale=learning_rate, backend=backend, weights=weights)
         ascents = [ws.grad_W[i] for i in trainable] + [ws.grad_b[i] for i in trainable]
         optimizer.step(ascents, learning_rate, indices=indices, scaled=True)
-    return total / n_samples
+    if sample_weight is None:
+        return total / n_samples
+    return total / float(sample_weight.sum())
 
 
 @dataclass
@@ -226,15 +243,18 @@ def one_hot(y_index, n_outputs, dtype):
     return Y
 
 
-def accuracy(X, y_index, coefs, intercepts, loss):
-    """Fraction of ``X`` whose most probable class is ``y_index``."""
+def accuracy(X, y_index, coefs, intercepts, loss, weights=None):
+    """(Weighted) fraction of ``X`` whose most probable class is ``y_index``."""
     probs = forward(X, coefs, intercepts, loss)[-1]
-    return float(np.mean(probs.argmax(axis=1) == y_index))
+    hits = probs.argmax(axis=1) == y_index
+    if weights is None:
+        return float(np.mean(hits))
+    return float(hits @ weights / weights.sum())
 
 
 def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
                    loss, first_trainable, shuffle, tol, n_iter_no_change,
-                   validation=None, hooks=()):
+                   validation=None, hooks=(), sample_weight=None):
     """Run up to ``n_epochs`` more epochs of back-propagation of ``state``.
 
     Parameters
@@ -249,12 +269,15 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
         As in :class:`~sklearn_sparsity.PretrainedMLPClassifier`.
     first_trainable : int
         First layer that is trained (see :func:`train_epoch`).
-    validation : (ndarray, ndarray) or None, default=None
-        Held-out ``(X_val, y_index_val)``: training stops when their accuracy
+    validation : tuple or None, default=None
+        Held-out ``(X_val, y_index_val)`` or ``(X_val, y_index_val,
+        weights_val)``: training stops when their (weighted) accuracy
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and the
         best weights are kept. Without it the training loss is monitored.
     hooks : sequence of callable, default=()
         Progress hooks, called with an ``EpochEnd`` after every epoch.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weights of the rows of the training loss (see :func:`train_epoch`).
 
     Returns
     -------
@@ -284,13 +307,15 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
             mean_loss = train_epoch(
                 X, Y, coefs, intercepts, optimizer, ws, order=order,
                 batch_size=batch_size, learning_rate=learning_rate, loss=loss,
-                first_trainable=first_trainable,
+                first_trainable=first_trainable, sample_weight=sample_weight,
             )
         optimizer.iteration_ends()
         values = {"loss": mean_loss}
         if validation is not None:
-            values["validation_score"] = accuracy(*validation, coefs,
-                                                  intercepts, loss)
+            X_val, y_val, *w_val = validation
+            values["validation_score"] = accuracy(
+                X_val, y_val, coefs, intercepts, loss,
+                w_val[0] if w_val else None)
         return values
 
     if validation is None:

@@ -60,6 +60,11 @@ def layer_seeds(random_state, n_layers):
             for layer in range(n_layers)]
 
 
+#: Where the HTML representation of an estimator links to (scikit-learn's
+#: ``_doc_link_template``; the API pages are ``generated/<module>.<name>``).
+DOC_LINK_TEMPLATE = ("https://sklearn-sparsity.readthedocs.io/en/latest/"
+                     "generated/{estimator_module}.{estimator_name}.html")
+
 #: Parameter constraints shared by both estimators (scikit-learn's
 #: ``_parameter_constraints`` format). Each estimator adds its own.
 SHARED_CONSTRAINTS = {

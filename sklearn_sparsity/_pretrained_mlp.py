@@ -1,32 +1,58 @@
 """Sigmoid MLP classifier initialised from a stack of RBMs (DBN), or at random."""
 
-import warnings
+import copy
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import TransformerTags, check_random_state
+from sklearn.utils import TransformerTags, check_random_state, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._backprop import (
     LOSSES,
     forward,
-    init_backprop_state,
     output_activation,
     train_backprop,
 )
-from ._base import SHARED_CONSTRAINTS, atomic_fit, backprop_epoch_printer
+from ._base import (
+    DOC_LINK_TEMPLATE,
+    SHARED_CONSTRAINTS,
+    atomic_fit,
+    backprop_epoch_printer,
+)
+from ._mlp_fitting import (
+    check_fit_settings,
+    check_variant,
+    encode_labels,
+    initial_network,
+    report_stop,
+    split_validation,
+    warn_if_at_chance,
+)
 from ._stacked_rbm import StackedRBMTransformer
 from ._units import BERNOULLI
-from ._validation import check_hidden_layer_sizes, check_momentum
+from ._validation import (
+    check_hidden_layer_sizes,
+)
 
 
-class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
+class PretrainedMLPClassifier(
+    ClassNamePrefixFeaturesOutMixin, ClassifierMixin, TransformerMixin,
+    BaseEstimator,
+):
     """Sigmoid multi-layer perceptron, optionally pretrained as a stack of RBMs.
 
     The three networks compared by Li et al. (2013) are switches of one
@@ -37,7 +63,7 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
       ``pretrainer_``), the output layer from ``N(0, init_std)``; then the
       whole network is trained by backpropagation.
     - ``pretrain=False`` (**Dsigm**): every layer starts from
-      ``N(0, init_std)`` weights and zero biases; same backpropagation.
+      weights drawn as ``init`` says and zero biases; same backpropagation.
     - ``pretrain=True, finetune=False`` (**DpRBM**): the hidden layers stay
       exactly as pretrained; only the output layer is trained.
 
@@ -45,6 +71,13 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
     the first half of the epochs, as in pretraining) and L2 weight decay on
     the weights: ``velocity = momentum * velocity - learning_rate * (grad +
     weight_decay * W)``, ``W += velocity``.
+
+    The defaults are the paper's network and protocol (500-500-2000, 50
+    pretraining epochs per layer, 200 fine-tuning epochs): about 4 minutes on
+    scikit-learn's 1,797 digits on two cores, against seconds for
+    ``MLPClassifier()``. For exploration, something like
+    ``PretrainedMLPClassifier((256, 256), pretrain_epochs=10, n_epochs=30,
+    batch_size=20)`` trains in seconds; ``verbose=1`` prints every epoch.
 
     Parameters
     ----------
@@ -93,8 +126,27 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         criterion and always runs ``n_epochs`` epochs (the paper's protocol).
         A :class:`~sklearn.exceptions.ConvergenceWarning` is raised when
         ``n_epochs`` ends before a criterion in use was met.
+    init : {"glorot", "normal"}, default="glorot"
+        How the layers that are not pretrained start (all of them with
+        ``pretrain=False``, the output layer otherwise): ``"glorot"``,
+        uniform in ``[-a, a]`` with ``a = sqrt(2 / (n_in + n_out))``, as
+        scikit-learn's ``MLPClassifier`` does for logistic units, which
+        trains from the defaults; ``"normal"``, ``N(0, init_std)``, the
+        paper's with ``init_std=0.01`` (what the reproduction uses: such
+        small weights train slowly without pretraining).
     init_std : float, default=0.01
-        Standard deviation of the Gaussian initial weights.
+        Standard deviation of the Gaussian initial weights of the pretraining
+        RBMs, and of the other layers with ``init="normal"``.
+    cd_steps : int, default=1
+        Gibbs steps ``k`` of the pretraining's CD-k.
+    persistent : bool, default=False
+        Pretrain with persistent CD (see :class:`StackedRBMTransformer`).
+    warm_start : bool, default=False
+        A new ``fit`` continues back-propagation from the fitted network
+        (its weights, velocities, momentum schedule and shuffling) for
+        ``n_epochs`` more epochs, keeping ``pretrainer_``; ``n_iter_``,
+        ``t_`` and ``loss_curve_`` accumulate, as in ``MLPClassifier``. The
+        classes and features must be those of the previous fit.
     shuffle : bool, default=True
         Reshuffle the training data before every epoch.
     memory : str, joblib.Memory or None, default=None
@@ -168,6 +220,9 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
     [64, 32]
     """
 
+    _doc_link_module = "sklearn_sparsity"
+    _doc_link_template = DOC_LINK_TEMPLATE
+
     _parameter_constraints: dict = {
         **SHARED_CONSTRAINTS,
         "hidden_layer_sizes": [
@@ -188,6 +243,10 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
+        "init": [StrOptions({"glorot", "normal"})],
+        "cd_steps": [Interval(Integral, 1, None, closed="left")],
+        "persistent": ["boolean"],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -209,7 +268,11 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        init="glorot",
         init_std=0.01,
+        cd_steps=1,
+        persistent=False,
+        warm_start=False,
         shuffle=True,
         memory=None,
         random_state=None,
@@ -231,20 +294,29 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.init = init
         self.init_std = init_std
+        self.cd_steps = cd_steps
+        self.persistent = persistent
+        self.warm_start = warm_start
         self.shuffle = shuffle
         self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    # ``pretrainer`` is an argument of fit, not routed metadata.
+    __metadata_request__fit = {"pretrainer": metadata_routing.UNUSED}
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, pretrainer=None):
+    def fit(self, X, y, sample_weight=None, pretrainer=None):
         """Pretrain (optionally), then train the network by backpropagation.
 
-        A fit that fails or is interrupted (``KeyboardInterrupt``, which
-        reaches the caller) changes no fitted attribute: a new classifier
-        stays unfitted, a fitted one keeps its previous fit.
+        With ``warm_start=True`` and a fitted network, continue its
+        back-propagation instead. A fit that fails or is interrupted
+        (``KeyboardInterrupt``, which reaches the caller) changes no fitted
+        attribute: a new classifier stays unfitted, a fitted one keeps its
+        previous fit.
 
         Parameters
         ----------
@@ -255,6 +327,10 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             statistics that strays a little outside [0, 1]).
         y : array-like of shape (n_samples,)
             Class labels (any type scikit-learn accepts; at least 2 classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, in pretraining (each row's share of the
+            CD statistics) and in the training loss (a weighted mean per
+            minibatch). Routed by ``set_fit_request`` in meta-estimators.
         pretrainer : StackedRBMTransformer, default=None
             An already fitted stack to start the hidden layers from, instead
             of pretraining one (``pretrain=True`` only). It must have
@@ -269,7 +345,41 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        return self._fit_checked(X, y, pretrainer)
+        return self._fit_checked(X, y, pretrainer, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One back-propagation pass over the given rows.
+
+        The first call sets up the network: ``classes`` must then list every
+        class that will appear, and with ``pretrain=True`` the stack is
+        pretrained on this first chunk (``pretrain_epochs`` CD epochs per
+        layer; to pretrain on more data, fit a stack with its own
+        ``partial_fit`` and start from it with ``fit(X, y,
+        pretrainer=stack)``, then continue with ``partial_fit``). Every call,
+        the first included, is one epoch of back-propagation over its rows
+        and one epoch of the momentum schedule; ``early_stopping`` and
+        ``tol`` are not used.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : array-like of shape (n_samples,)
+            Its class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes; required on the first call, ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (see :meth:`fit`).
+
+        Returns
+        -------
+        self : object
+            The classifier, trained on one more chunk.
+        """
+        with atomic_fit(self):
+            self._partial_fit(X, y, classes, sample_weight)
+        return self
 
     def make_pretrainer(self, random_state=None):
         """The :class:`StackedRBMTransformer` this classifier pretrains with.
@@ -295,12 +405,13 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             n_epochs=self.pretrain_epochs,
             learning_rate=self.pretrain_learning_rate, batch_size=self.batch_size,
             momentum=self.momentum, momentum_schedule=self.momentum_schedule,
-            weight_decay=self.weight_decay, cd_steps=1,
+            weight_decay=self.weight_decay, cd_steps=self.cd_steps,
+            persistent=self.persistent,
             init_std=self.init_std, shuffle=self.shuffle, memory=self.memory,
             random_state=random_state, verbose=self.verbose,
         )
 
-    def _fit(self, X, y, pretrainer=None, hooks=()):
+    def _fit(self, X, y, pretrainer=None, hooks=(), sample_weight=None):
         """:meth:`fit` with progress hooks, for the experiments.
 
         ``hooks`` are called with an ``EpochEnd`` after every
@@ -308,137 +419,145 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         read them, do not change them). Parameters are validated here.
         """
         self._validate_params()
-        return self._fit_checked(X, y, pretrainer, hooks)
+        return self._fit_checked(X, y, pretrainer, hooks, sample_weight)
 
-    def _fit_checked(self, X, y, pretrainer, hooks=()):
+    def _fit_checked(self, X, y, pretrainer, hooks=(), sample_weight=None):
         """Fit with validated parameters; attributes unchanged on failure."""
-        if pretrainer is not None:
-            if not self.pretrain:
-                raise ValueError("A pretrainer was given, but pretrain=False.")
-            check_is_fitted(pretrainer)
-            sizes = tuple(W.shape[1] for W in pretrainer.coefs_)
-            if sizes != check_hidden_layer_sizes(self.hidden_layer_sizes):
-                raise ValueError(
-                    f"The given pretrainer has hidden layers {sizes}, but "
-                    f"hidden_layer_sizes={self.hidden_layer_sizes!r}."
-                )
+        check_fit_settings(self, pretrainer)
         with atomic_fit(self):
-            return self._fit_network(X, y, pretrainer, hooks)
+            return self._fit_network(X, y, pretrainer, hooks, sample_weight)
 
-    def _fit_network(self, X, y, pretrainer, hooks=()):
-        if not self.finetune and not self.pretrain:
-            raise ValueError(
-                "finetune=False trains only the output layer on top of pretrained "
-                "hidden layers, so it requires pretrain=True (got pretrain=False)."
-            )
+    def _validate_training_data(self, X, y, sample_weight, reset):
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=(np.float32, np.float64),
+            reset=reset,
         )
-        if self.pretrain:
+        if self.pretrain and reset:
             BERNOULLI.check_input(X, type(self).__name__)
         check_classification_targets(y)
-        sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        momentum = check_momentum(self.momentum)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        return X, y, sample_weight
 
-        encoder = LabelEncoder().fit(y)
-        classes = encoder.classes_
+    def _train(self, state, X, y_idx, n_epochs, hooks, sample_weight,
+               validation=None, tol=None):
+        if self.verbose:
+            hooks = (*hooks, backprop_epoch_printer)
+        return train_backprop(
+            state, X, y_idx, n_epochs=n_epochs, batch_size=self.batch_size,
+            learning_rate=self.learning_rate, loss=self.loss,
+            first_trainable=0 if self.finetune else len(state.coefs) - 1,
+            shuffle=self.shuffle, tol=tol,
+            n_iter_no_change=self.n_iter_no_change, validation=validation,
+            hooks=hooks, sample_weight=sample_weight,
+        )
+
+    def _fit_network(self, X, y, pretrainer, hooks=(), sample_weight=None):
+        check_variant(self)
+        resume = self.warm_start and hasattr(self, "_backprop_state_")
+        X, y, sample_weight = self._validate_training_data(
+            X, y, sample_weight, reset=not resume)
+        classes = np.unique(y) if not resume else self.classes_
+        if resume and not np.array_equal(np.unique(y), self.classes_):
+            raise ValueError(
+                f"warm_start=True continues a network trained on the classes "
+                f"{self.classes_.tolist()}; y has {np.unique(y).tolist()}."
+            )
         if classes.shape[0] < 2:
             raise ValueError(
                 "PretrainedMLPClassifier needs samples of at least 2 classes; got "
                 f"one class only ({classes[0]!r})."
             )
-        y_idx = encoder.transform(y)
-        dtype = X.dtype
+        y_idx = LabelEncoder().fit(classes).transform(y)
         rng = check_random_state(self.random_state)
         stack_seed, split_seed, init_seed = rng.randint(
             np.iinfo(np.int32).max, size=3
         )
 
         validation = None
-        X_train, y_train = X, y_idx
+        X_train, y_train, w_train = X, y_idx, sample_weight
         if self.early_stopping:
-            X_train, X_val, y_train, y_val = train_test_split(
-                X, y_idx, test_size=self.validation_fraction, stratify=y_idx,
-                random_state=int(split_seed),
-            )
-            validation = (X_val, y_val)
+            X_train, y_train, w_train, validation = split_validation(
+                X, y_idx, sample_weight, self.validation_fraction,
+                int(split_seed))
 
-        generator = np.random.default_rng(int(init_seed))
-        coefs, intercepts = [], []
-        pretrainer_ = None
-        if self.pretrain:
-            if pretrainer is None:
-                pretrainer = self.make_pretrainer(int(stack_seed)).fit(X_train)
-            pretrainer_ = pretrainer
-            for W, b in zip(pretrainer.coefs_, pretrainer.intercepts_):
-                coefs.append(W.astype(dtype, copy=True))
-                intercepts.append(b.astype(dtype, copy=True))
+        if resume:
+            state = copy.deepcopy(self._backprop_state_)
+            pretrainer_ = getattr(self, "pretrainer_", None)
+            if X_train.dtype != state.coefs[0].dtype:
+                X_train = X_train.astype(state.coefs[0].dtype)
         else:
-            fan_in = [X.shape[1], *sizes[:-1]]
-            for n_in, n_out in zip(fan_in, sizes):
-                coefs.append(self._init_weights(generator, n_in, n_out, dtype))
-                intercepts.append(np.zeros(n_out, dtype=dtype))
-        n_outputs = classes.shape[0]
-        coefs.append(self._init_weights(generator, sizes[-1], n_outputs, dtype))
-        intercepts.append(np.zeros(n_outputs, dtype=dtype))
+            state, pretrainer_ = initial_network(
+                self, X_train, classes.shape[0], (stack_seed, init_seed), pretrainer,
+                w_train)
+        result = self._train(state, X_train, y_train, self.n_epochs, hooks,
+                             w_train, validation, self.tol)
+        report_stop(self, result, validation is not None)
+        warn_if_at_chance(state, X_train, y_train, w_train, self.loss)
+        previous = (self.n_iter_, self.t_, self.loss_curve_) if resume else (
+            0, 0, [])
+        self._set_network(state, classes, pretrainer_, result, X_train.shape[0],
+                          previous)
+        return self
 
-        state = init_backprop_state(
-            coefs, intercepts, generator, weight_decay=self.weight_decay,
-            momentum=momentum, momentum_schedule=self.momentum_schedule,
-            n_epochs=self.n_epochs,
-        )
-        if self.verbose:
-            hooks = (*hooks, backprop_epoch_printer)
-        result = train_backprop(
-            state, X_train, y_train, n_epochs=self.n_epochs,
-            batch_size=self.batch_size, learning_rate=self.learning_rate,
-            loss=self.loss, first_trainable=0 if self.finetune else len(coefs) - 1,
-            shuffle=self.shuffle, tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change, validation=validation,
-            hooks=hooks,
-        )
-        self._report_stop(result, validation is not None)
+    def _partial_fit(self, X, y, classes, sample_weight):
+        check_variant(self)
+        first = not hasattr(self, "_backprop_state_")
+        X, y, sample_weight = self._validate_training_data(
+            X, y, sample_weight, reset=first)
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit "
+                    "(every class that will appear in y)."
+                )
+            classes = np.unique(np.asarray(classes))
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    f"classes must hold at least 2 classes; got {classes!r}.")
+        else:
+            classes = self.classes_
+        y_idx = encode_labels(y, classes)
+        if first:
+            rng = check_random_state(self.random_state)
+            stack_seed, _, init_seed = rng.randint(np.iinfo(np.int32).max,
+                                                   size=3)
+            state, pretrainer_ = initial_network(
+                self, X, classes.shape[0], (stack_seed, init_seed), None,
+                sample_weight)
+            previous = (0, 0, [])
+        else:
+            state = copy.deepcopy(self._backprop_state_)
+            pretrainer_ = getattr(self, "pretrainer_", None)
+            if X.dtype != state.coefs[0].dtype:
+                X = X.astype(state.coefs[0].dtype)
+            previous = (self.n_iter_, self.t_, self.loss_curve_)
+        result = self._train(state, X, y_idx, 1, (), sample_weight)
+        self._set_network(state, classes, pretrainer_, result, X.shape[0],
+                          previous)
 
+    def _set_network(self, state, classes, pretrainer, result, n_train,
+                     previous):
+        """All fitted attributes at once, from a finished training run."""
+        n_iter, t, loss_curve = previous
         self.classes_ = classes
         self.coefs_ = state.coefs
         self.intercepts_ = state.intercepts
-        if pretrainer_ is not None:
-            self.pretrainer_ = pretrainer_
-        self.n_iter_ = result["n_iter"]
-        self.t_ = result["n_iter"] * X_train.shape[0]
-        self.loss_curve_ = result["loss_curve"]
-        self.loss_ = result["loss_curve"][-1] if result["loss_curve"] else np.nan
-        self.best_loss_ = None if self.early_stopping else result["best_loss"]
+        if pretrainer is not None:
+            self.pretrainer_ = pretrainer
+        self.n_iter_ = n_iter + result["n_iter"]
+        self.t_ = t + result["n_iter"] * n_train
+        self.loss_curve_ = [*loss_curve, *result["loss_curve"]]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
+        self.best_loss_ = (None if self.early_stopping
+                           else float(min(self.loss_curve_, default=np.nan)))
         self.validation_scores_ = result["validation_scores"]
         self.best_validation_score_ = result["best_validation_score"]
-        self.n_layers_ = len(sizes) + 2
-        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(state.coefs) + 1
+        self.n_outputs_ = classes.shape[0]
         self.out_activation_ = output_activation(self.loss)
-        return self
-
-    def _report_stop(self, result, validated):
-        """The verbose stopping line, or a ConvergenceWarning."""
-        if result["stopped"]:
-            if self.verbose:
-                print(
-                    "[PretrainedMLP] stopping: no improvement of more than "
-                    f"tol={self.tol} for {self.n_iter_no_change} epochs",
-                    flush=True,
-                )
-        elif self.tol is not None:
-            warnings.warn(
-                f"PretrainedMLPClassifier: the maximum number of epochs "
-                f"({self.n_epochs}) was reached before the "
-                f"{'validation score' if validated else 'training loss'} "
-                "stopped improving. Increase n_epochs, or set tol=None to train "
-                "for a fixed number of epochs.",
-                ConvergenceWarning,
-            )
-
-    def _init_weights(self, generator, n_in, n_out, dtype):
-        return generator.normal(0.0, self.init_std, size=(n_in, n_out)).astype(
-            dtype, copy=False
-        )
+        self._backprop_state_ = state
 
     # ------------------------------------------------------------ predict
     def _validate_predict_input(self, X):
@@ -524,10 +643,17 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         layers : list of ndarray of shape (n_samples, n_hidden_l)
             Hidden activations, bottom up; the output layer is not included.
+            Always numpy arrays: ``set_output`` configures :meth:`transform`
+            and :meth:`fit_transform` (the top layer), not this list.
         """
         X = self._validate_predict_input(X)
         coefs, intercepts = self._params_for(X)
         return forward(X, coefs[:-1], intercepts[:-1], loss=None)
+
+    @property
+    def _n_features_out(self):
+        """Number of transformed output features (the top hidden layer)."""
+        return self.coefs_[-2].shape[1]
 
     def _sparsity_layers(self):
         """The hook of the metrics' layer adapter: every hidden layer's weights.
@@ -565,12 +691,14 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
-            Sigmoid activations of the last hidden layer.
+        H : ndarray or DataFrame of shape (n_samples, hidden_layer_sizes[-1])
+            Sigmoid activations of the last hidden layer; a DataFrame with
+            columns ``get_feature_names_out()`` under
+            ``set_output(transform="pandas")``.
         """
         return self.transform_layers(X)[-1]
 
-    def fit_transform(self, X, y):
+    def fit_transform(self, X, y, **fit_params):
         """Fit the classifier, then return the top hidden layer's activations.
 
         Parameters
@@ -579,13 +707,16 @@ class PretrainedMLPClassifier(ClassifierMixin, BaseEstimator):
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        **fit_params : dict
+            Passed to :meth:`fit` (``sample_weight``, ``pretrainer``).
 
         Returns
         -------
-        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
-            Sigmoid activations of the last hidden layer.
+        H : ndarray or DataFrame of shape (n_samples, hidden_layer_sizes[-1])
+            Sigmoid activations of the last hidden layer (see
+            :meth:`transform`).
         """
-        return self.fit(X, y).transform(X)
+        return self.fit(X, y, **fit_params).transform(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

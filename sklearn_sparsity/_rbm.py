@@ -55,7 +55,8 @@ class _CDWorkspace:
 
 
 def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
-              generator, visible=BERNOULLI, hidden=BERNOULLI):
+              generator, visible=BERNOULLI, hidden=BERNOULLI, weights=None,
+              chain=None):
     """One CD-k minibatch update of ``(W, b, c)``; returns the squared error.
 
     On entry ``ws.v0(n)`` holds the minibatch ``v0``; ``h0`` (``n`` rows)
@@ -75,21 +76,33 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
     and handed to ``optimizer`` (with its current momentum) with
     ``scaled=True``.
 
+    With ``weights`` (one per row), every row's share of the statistics is
+    scaled by its weight and the sums are divided by the weights' sum instead
+    of ``n``. With ``chain`` (persistent CD, PCD), the negative phase starts
+    from the chain's hidden states (its first ``n`` rows) instead of a sample
+    of ``h0``, and the chain moves on to a sample of ``h1``.
+
     Returns
     -------
     sq_err : float
-        Sum over the minibatch of ``||v0 - v||^2``.
+        Sum over the minibatch of ``||v0 - v||^2`` (weighted by ``weights``).
     """
     backend = optimizer.backend
     V, H = ws.V[: 2 * n], ws.H[: 2 * n]
     v0, v = V[:n], V[n:]
     pos, neg = H[:n], H[n:]
     hs, u = ws.hs[:n], ws.u[:n]
-    s = learning_rate / n
+    if weights is None:
+        s = learning_rate / n
+    else:  # per-row scale, a column vector
+        s = (learning_rate / weights.sum() * weights).astype(W.dtype)[:, None]
 
     backend.matmul(v0, W, out=h0)
     hidden.mean_(h0, b)
-    hidden.sample_(h0, u, hs, generator)
+    if chain is None:
+        hidden.sample_(h0, u, hs, generator)
+    else:
+        np.copyto(hs, chain[:n])
     for step in range(cd_steps):
         backend.matmul(hs, W.T, out=v)
         visible.mean_(v, c)
@@ -97,22 +110,34 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
         if step + 1 < cd_steps:
             hidden.mean_(neg, b)
             hidden.sample_(neg, u, hs, generator)
-        else:
+        elif chain is None and weights is None:
             hidden.mean_(neg, b, scale=-s)  # neg = -s h1
+        else:
+            hidden.mean_(neg, b)
+            if chain is not None:  # the persistent chain moves on
+                hidden.sample_(neg, u, chain[:n], generator)
+            neg *= -s
     np.multiply(h0, s, out=pos)  # pos = s h0
 
     gW, gb, gc = ws.gW, ws.gb, ws.gc
     backend.matmul(V.T, H, out=gW)  # s (v0^T h0 - v^T h1)
     H.sum(axis=0, out=gb)  # s sum(h0 - h1)
     signs = ws.signs[: 2 * n]
-    signs[:n] = s
-    signs[n:] = -s
+    if weights is None:
+        signs[:n] = s
+        signs[n:] = -s
+    else:
+        signs[:n] = s[:, 0]
+        signs[n:] = -s[:, 0]
     np.matmul(signs, V, out=gc)  # s sum(v0 - v)
 
     # Reconstruction error, computed before parameters move; v is no longer
     # needed, so its buffer holds the difference.
     diff = np.subtract(v0, v, out=v)
-    sq_err = float(np.einsum("ij,ij->", diff, diff))
+    if weights is None:
+        sq_err = float(np.einsum("ij,ij->", diff, diff))
+    else:
+        sq_err = float(weights @ np.einsum("ij,ij->i", diff, diff))
 
     optimizer.step([gW, gb, gc], learning_rate, scaled=True)
     return sq_err
@@ -142,6 +167,8 @@ class CDState:
     order : ndarray of int or None
         The row order, reshuffled in place every epoch (kept so that a
         resumed run continues the same sequence of shuffles).
+    chain : ndarray of shape (batch_size, n_hidden) or None
+        The persistent chains' hidden states of persistent CD (PCD).
     """
 
     W: np.ndarray
@@ -154,11 +181,40 @@ class CDState:
     visible: object = BERNOULLI
     hidden: object = BERNOULLI
     order: np.ndarray | None = None
+    chain: np.ndarray | None = None
 
     @property
     def epoch(self):
         """Epochs done."""
         return self.optimizer.epoch
+
+
+def _monitor_rows(X, n_rows):
+    """``n_rows`` evenly spaced rows of ``X`` as a dense array (no RNG)."""
+    step = max(1, X.shape[0] // max(n_rows, 1))
+    rows = X[::step][:n_rows]
+    return rows.toarray() if hasattr(rows, "toarray") else np.asarray(rows)
+
+
+def layer_monitors(state, X_train_rows, X_val):
+    """Held-out reconstruction error and mean free energies of one layer.
+
+    The reconstruction is the mean-field one, ``f(f(v W + b) W^T + c)``;
+    the free energies are averaged over the validation rows and over as many
+    training rows (Hinton's practical guide, section 6: a growing gap
+    between them signals overfitting).
+    """
+    W, b, c = state.W, state.b, state.c
+    hidden = state.hidden.mean_(X_val @ W, b)
+    R = state.visible.reconstruct(hidden, W, c)
+    return {
+        "validation_reconstruction_error": float(
+            np.einsum("ij,ij->", X_val - R, X_val - R) / X_val.shape[0]),
+        "free_energy_train": float(
+            state.visible.free_energy(X_train_rows, W, b, c).mean()),
+        "free_energy_validation": float(
+            state.visible.free_energy(X_val, W, b, c).mean()),
+    }
 
 
 def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
@@ -184,7 +240,8 @@ def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
 
 
 def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle,
-             what="RBM layer 0", hooks=()):
+             what="RBM layer 0", hooks=(), sample_weight=None, persistent=False,
+             validation=None):
     """Run ``n_epochs`` more CD-k epochs of ``state`` on ``X``; returns ``state``.
 
     Parameters
@@ -199,6 +256,18 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
         Name in messages and progress events.
     hooks : sequence of callable, default=()
         Progress hooks, called with an ``EpochEnd`` after every epoch.
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Weights of the rows: each row's share of the CD statistics is scaled
+        by its weight, normalised by the minibatch's weight sum; the
+        history's means are weighted too.
+    persistent : bool, default=False
+        Persistent CD: the negative phase runs ``batch_size`` persistent
+        chains (``state.chain``, started at zero hidden states) instead of
+        starting from the data.
+    validation : ndarray of shape (n_val, n_visible) or None, default=None
+        Held-out rows: every epoch also records their reconstruction error
+        and the mean free energies of training and held-out rows
+        (:func:`layer_monitors`).
     """
     W, b, c = state.W, state.b, state.c
     backend = state.optimizer.backend
@@ -214,6 +283,26 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
         state.order = np.arange(n_samples)
     order = state.order
     with_hspm = n_hidden > 1
+    weights = (None if sample_weight is None
+               else np.asarray(sample_weight, dtype=np.float64))
+    total_weight = n_samples if weights is None else float(weights.sum())
+    if weights is not None:
+        block_weights = np.empty(block_rows)
+    if persistent and (state.chain is None
+                       or state.chain.shape != (batch_size, n_hidden)):
+        state.chain = backend.zeros((batch_size, n_hidden), W.dtype)
+    chain = state.chain if persistent else None
+    if validation is not None:
+        X_val = (validation.toarray() if hasattr(validation, "toarray")
+                 else np.asarray(validation)).astype(W.dtype, copy=False)
+        train_rows = _monitor_rows(X, X_val.shape[0]).astype(W.dtype,
+                                                              copy=False)
+
+    def hspm_of_block(filled):
+        values = hoyer_along(ws.h0_block[:filled])
+        if weights is None:
+            return float(values.sum())
+        return float(values @ block_weights[:filled])
 
     def epoch():
         if shuffle:
@@ -224,10 +313,11 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
         # Overflow is not warned about here: divergence is detected by the
         # epoch driver and reported as a ValueError naming the epoch.
         with np.errstate(over="ignore", invalid="ignore"):
-            for start, rows, _ in minibatches(order, batch_size):
+            for start, rows, row_weights in minibatches(order, batch_size,
+                                                        weights):
                 n = rows.shape[0]
                 if filled + n > block_rows:
-                    hspm_sum += float(hoyer_along(ws.h0_block[:filled]).sum())
+                    hspm_sum += hspm_of_block(filled)
                     filled = 0
                 backend.take_rows(X, rows, ws.v0(n), start=start,
                                   contiguous=not shuffle)
@@ -236,26 +326,62 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
                     state.optimizer, learning_rate=learning_rate,
                     cd_steps=cd_steps, generator=state.generator,
                     visible=state.visible, hidden=state.hidden,
+                    weights=row_weights, chain=chain,
                 )
                 sq_err += err
                 if with_hspm and np.isfinite(err):
+                    if weights is not None:
+                        block_weights[filled:filled + n] = row_weights
                     filled += n
             if filled:
-                hspm_sum += float(hoyer_along(ws.h0_block[:filled]).sum())
+                hspm_sum += hspm_of_block(filled)
         state.optimizer.iteration_ends()
-        return {"loss": sq_err,
-                "reconstruction_error": sq_err / n_samples,
-                "hspm": hspm_sum / n_samples if with_hspm else np.nan}
+        values = {"loss": sq_err,
+                  "reconstruction_error": sq_err / total_weight,
+                  "hspm": hspm_sum / total_weight if with_hspm else np.nan}
+        if validation is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                values.update(layer_monitors(state, train_rows, X_val))
+        return values
 
     def record(event):
-        for key in ("reconstruction_error", "hspm"):
-            state.history[key].append(event.values[key])
+        for key, value in event.values.items():
+            if key != "loss":
+                state.history.setdefault(key, []).append(value)
         state.history["time"].append(event.seconds)
 
     run_epochs(n_epochs, epoch, what=what, learning_rate=learning_rate,
                weights=[W], hooks=(record, *hooks), first_epoch=state.epoch,
                state=state)
     return state
+
+
+def fit_rbm_state(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
+                  weight_decay, cd_steps, init_std, shuffle, seed,
+                  momentum_schedule="linear", sample_weight=None,
+                  persistent=False, validation=None, what="RBM layer 0",
+                  hooks=()):
+    """Train one RBM layer from scratch; returns its :class:`CDState`.
+
+    The state can be trained further (:func:`train_cd`): the stack keeps it
+    for ``warm_start`` and ``partial_fit``. Parameters are those of
+    :func:`fit_rbm_layer` and :func:`train_cd`.
+    """
+    state = init_cd_state(
+        X.shape[1], n_hidden, dtype=X.dtype, init_std=init_std, seed=seed,
+        weight_decay=weight_decay, momentum=momentum,
+        momentum_schedule=momentum_schedule, n_epochs=n_epochs,
+    )
+    return train_cd(state, X, n_epochs=n_epochs, learning_rate=learning_rate,
+                    batch_size=batch_size, cd_steps=cd_steps, shuffle=shuffle,
+                    what=what, hooks=hooks, sample_weight=sample_weight,
+                    persistent=persistent, validation=validation)
+
+
+def history_arrays(state):
+    """The state's per-epoch history as float arrays."""
+    return {key: np.asarray(values, dtype=float)
+            for key, values in state.history.items()}
 
 
 def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
@@ -292,14 +418,9 @@ def fit_rbm_layer(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
         ``"hspm"`` (mean HSPM of the positive-phase hidden probabilities) and
         ``"time"`` (seconds), one value per epoch.
     """
-    state = init_cd_state(
-        X.shape[1], n_hidden, dtype=X.dtype, init_std=init_std, seed=seed,
-        weight_decay=weight_decay, momentum=momentum,
-        momentum_schedule=momentum_schedule, n_epochs=n_epochs,
-    )
-    train_cd(state, X, n_epochs=n_epochs, learning_rate=learning_rate,
-             batch_size=batch_size, cd_steps=cd_steps, shuffle=shuffle,
-             what=what, hooks=hooks)
-    history = {key: np.asarray(values, dtype=float)
-               for key, values in state.history.items()}
-    return state.W, state.b, state.c, history
+    state = fit_rbm_state(
+        X, n_hidden, n_epochs=n_epochs, learning_rate=learning_rate,
+        batch_size=batch_size, momentum=momentum, weight_decay=weight_decay,
+        cd_steps=cd_steps, init_std=init_std, shuffle=shuffle, seed=seed,
+        momentum_schedule=momentum_schedule, what=what, hooks=hooks)
+    return state.W, state.b, state.c, history_arrays(state)

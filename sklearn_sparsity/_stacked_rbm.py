@@ -1,5 +1,6 @@
 """Greedy layer-wise stack of Bernoulli RBMs trained with CD-k."""
 
+import copy
 import time
 from functools import partial
 from numbers import Integral, Real
@@ -13,46 +14,64 @@ from sklearn.base import (
 )
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_memory,
+    validate_data,
+)
 
 from ._backprop import forward
-from ._base import SHARED_CONSTRAINTS, atomic_fit, layer_seeds, rbm_epoch_printer
+from ._base import (
+    DOC_LINK_TEMPLATE,
+    SHARED_CONSTRAINTS,
+    atomic_fit,
+    layer_seeds,
+    rbm_epoch_printer,
+)
 from ._cache import cache_namespace, cached_result
-from ._rbm import fit_rbm_layer
+from ._rbm import fit_rbm_state, history_arrays, init_cd_state, train_cd
 from ._units import BERNOULLI
-from ._validation import check_hidden_layer_sizes, check_momentum, per_layer
+from ._validation import (
+    check_hidden_layer_sizes,
+    check_momentum,
+    per_layer,
+    reject_bools,
+)
 
 
 def _fit_layer_in_namespace(namespace, X, n_hidden, *, what="RBM layer 0",
                             hooks=(), **kwargs):
-    """:func:`fit_rbm_layer`; ``namespace`` is only part of the cache key.
+    """:func:`fit_rbm_state`; ``namespace`` is only part of the cache key.
 
     ``namespace`` is :func:`~sklearn_sparsity._cache.cache_namespace`: a
     layer cached by other code (anywhere in the package), other dependency
     versions or another BLAS thread count is not served. ``what`` and
     ``hooks`` (names and progress) are not part of the key.
     """
-    return fit_rbm_layer(X, n_hidden, what=what, hooks=hooks, **kwargs)
+    return fit_rbm_state(X, n_hidden, what=what, hooks=hooks, **kwargs)
 
 
-def _layer_is_valid(n_visible, n_hidden, n_epochs, output):
+def _layer_is_valid(n_visible, n_hidden, n_epochs, state):
     """Whether a cached layer has the shapes its arguments ask for."""
     try:
-        W, b, c, history = output
-        return (W.shape == (n_visible, n_hidden) and b.shape == (n_hidden,)
-                and c.shape == (n_visible,)
-                and all(len(v) == n_epochs for v in history.values()))
+        return (state.W.shape == (n_visible, n_hidden)
+                and state.b.shape == (n_hidden,) and state.c.shape == (n_visible,)
+                and state.epoch == n_epochs
+                and all(len(v) == n_epochs for v in state.history.values()))
     except (TypeError, ValueError, AttributeError):
         return False
 
 
 def _cached_fit_layer(memory):
-    """``fit_rbm_layer`` cached in ``memory`` (progress hooks not in the key).
+    """``fit_rbm_state`` cached in ``memory`` (progress hooks not in the key).
 
     The one place that says how the stack caches its layers. The key holds
     the package's code fingerprint (see ``_cache.py``), and a cached layer
     whose shapes do not match its arguments (a swapped or damaged entry) is
-    trained again.
+    trained again. The cached value is the layer's whole training state, so
+    a stack loaded from the cache can continue training (``warm_start``,
+    ``partial_fit``).
     """
     memorized = check_memory(memory).cache(_fit_layer_in_namespace,
                                            ignore=["what", "hooks"])
@@ -121,6 +140,24 @@ class StackedRBMTransformer(
         L2 penalty on the weights (not the biases).
     cd_steps : int, default=1
         Number of Gibbs steps ``k`` of CD-k.
+    persistent : bool, default=False
+        Persistent contrastive divergence (PCD, Tieleman 2008): each layer
+        keeps ``batch_size`` chains whose hidden states carry over from one
+        minibatch to the next, instead of starting the negative phase from
+        the data (``BernoulliRBM`` always uses PCD). ``cd_steps`` Gibbs
+        steps are run per minibatch.
+    validation_fraction : float or None, default=None
+        Hold out this fraction of the training rows (a random subset) to
+        monitor overfitting: ``history_`` then also records, per epoch, their
+        reconstruction error and the mean free energy of held-out and of as
+        many training rows (a growing gap between them is the overfitting
+        signal of Hinton's practical guide). The held-out rows are not
+        trained on.
+    warm_start : bool, default=False
+        A new ``fit`` continues CD on the fitted layers (with their
+        velocities, momentum schedule and random generators) instead of
+        starting again, each layer for its ``n_epochs`` more epochs, bottom
+        up; ``history_`` accumulates. Needs the same features and layer sizes.
     init_std : float, default=0.01
         Standard deviation of the Gaussian initial weights; biases start at 0.
     shuffle : bool, default=True
@@ -144,12 +181,15 @@ class StackedRBMTransformer(
     visible_intercepts_ : list of ndarray of shape (n_visible_l,)
         Visible biases of each layer.
     history_ : list of dict
-        One dict per layer, each holding arrays with one value per epoch:
-        ``"reconstruction_error"``, the mean over training samples of
-        ``||v0 - v||^2`` during the epoch; ``"hspm"``, the mean Hoyer
-        sparseness of the positive-phase hidden probabilities ``h0`` over the
-        epoch (:func:`~sklearn_sparsity.metrics.hoyer_sparseness`); and
-        ``"time"``, seconds.
+        One dict per layer, each holding arrays with one value per epoch
+        (``partial_fit``: per call): ``"reconstruction_error"``, the mean
+        over training samples of ``||v0 - v||^2`` during the epoch;
+        ``"hspm"``, the mean Hoyer sparseness of the positive-phase hidden
+        probabilities ``h0`` over the epoch
+        (:func:`~sklearn_sparsity.metrics.hoyer_sparseness`); ``"time"``,
+        seconds; with ``validation_fraction``, also
+        ``"validation_reconstruction_error"``, ``"free_energy_train"`` and
+        ``"free_energy_validation"``. Means are weighted by ``sample_weight``.
     n_layers_ : int
         Number of hidden layers.
     n_features_in_ : int
@@ -181,6 +221,9 @@ class StackedRBMTransformer(
     [32, 16]
     """
 
+    _doc_link_module = "sklearn_sparsity"
+    _doc_link_template = DOC_LINK_TEMPLATE
+
     _parameter_constraints: dict = {
         **SHARED_CONSTRAINTS,
         "hidden_layer_sizes": [
@@ -190,6 +233,9 @@ class StackedRBMTransformer(
         "n_epochs": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), "array-like"],
         "cd_steps": [Interval(Integral, 1, None, closed="left")],
+        "persistent": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -203,6 +249,9 @@ class StackedRBMTransformer(
         momentum_schedule="linear",
         weight_decay=1e-4,
         cd_steps=1,
+        persistent=False,
+        validation_fraction=None,
+        warm_start=False,
         init_std=0.01,
         shuffle=True,
         memory=None,
@@ -217,6 +266,9 @@ class StackedRBMTransformer(
         self.momentum_schedule = momentum_schedule
         self.weight_decay = weight_decay
         self.cd_steps = cd_steps
+        self.persistent = persistent
+        self.validation_fraction = validation_fraction
+        self.warm_start = warm_start
         self.init_std = init_std
         self.shuffle = shuffle
         self.memory = memory
@@ -236,6 +288,7 @@ class StackedRBMTransformer(
         return X
 
     def _layer_settings(self):
+        reject_bools(self, ["n_epochs", "batch_size", "cd_steps"])
         sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         n_layers = len(sizes)
         epochs = per_layer(self.n_epochs, n_layers, "n_epochs", kind=Integral)
@@ -244,8 +297,13 @@ class StackedRBMTransformer(
         return sizes, epochs, rates, momentum
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the layers greedily, bottom up.
+
+        With ``warm_start=True`` and a fitted stack, continue training its
+        layers instead. A fit that fails or is interrupted
+        (``KeyboardInterrupt``, which reaches the caller) changes no fitted
+        attribute.
 
         Parameters
         ----------
@@ -255,6 +313,9 @@ class StackedRBMTransformer(
             other dtypes are converted to float32.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: each row's share of the CD statistics is
+            scaled by its weight, normalised by the minibatch's weight sum.
 
         Returns
         -------
@@ -262,34 +323,119 @@ class StackedRBMTransformer(
             The fitted transformer.
         """
         with atomic_fit(self):
-            X = self._validate_input(X, reset=True)
-            self._fit_layers(X, self._layer_settings())
+            resume = self.warm_start and hasattr(self, "_cd_states_")
+            X = self._validate_input(X, reset=not resume)
+            sample_weight = self._check_weights(sample_weight, X)
+            settings = self._layer_settings()
+            if resume:
+                self._check_resumable(settings)
+            X, sample_weight, X_val = self._split_validation(X, sample_weight)
+            self._fit_layers(X, settings, sample_weight, X_val, resume=resume)
         return self
 
-    def _fit_layers(self, X, settings, *, max_layers=None):
-        """Fit the stack on validated ``X``; set attributes only on success."""
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One CD pass over the given rows for every layer, bottom up.
+
+        Each layer trains on the mean-field output of the layer below for
+        these rows, computed with that layer's weights just after its own
+        pass. This is not greedy layer-wise training (all layers learn from
+        every chunk, and the upper layers' inputs move as the lower layers
+        learn), but it lets a stack learn from data that does not fit in
+        memory. Each call counts as one epoch of the momentum schedule (from
+        ``momentum[0]`` to ``momentum[1]`` over the first
+        ``n_epochs // 2`` calls); ``history_`` gets one value per call.
+        ``validation_fraction`` is not used.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data, values in [0, 1].
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (see :meth:`fit`).
+
+        Returns
+        -------
+        self : object
+            The transformer, trained on one more chunk.
+        """
+        with atomic_fit(self):
+            first = not hasattr(self, "_cd_states_")
+            X = self._validate_input(X, reset=first)
+            sample_weight = self._check_weights(sample_weight, X)
+            settings = self._layer_settings()
+            if not first:
+                self._check_resumable(settings)
+            self._partial_fit_layers(X, settings, sample_weight, first)
+        return self
+
+    def _check_weights(self, sample_weight, X):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                    ensure_non_negative=True)
+
+    def _check_resumable(self, settings):
+        sizes = tuple(W.shape[1] for W in self.coefs_)
+        if sizes != settings[0]:
+            raise ValueError(
+                f"warm_start and partial_fit continue the fitted layers "
+                f"{sizes}, but hidden_layer_sizes={self.hidden_layer_sizes!r}; "
+                "fit a new stack (warm_start=False) to change them."
+            )
+
+    def _split_validation(self, X, sample_weight):
+        """The training rows and, with ``validation_fraction``, held-out rows."""
+        if self.validation_fraction is None:
+            return X, sample_weight, None
+        n_val = int(round(self.validation_fraction * X.shape[0]))
+        if not 1 <= n_val < X.shape[0]:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out "
+                f"{n_val} of {X.shape[0]} rows; it must leave at least one row "
+                "on each side."
+            )
+        # A seed of its own, so the layers' seeds do not change.
+        entropy = layer_seeds(self.random_state, 1)[0].entropy
+        rng = np.random.default_rng(np.random.SeedSequence(entropy,
+                                                           spawn_key=(2**20,)))
+        held = np.zeros(X.shape[0], dtype=bool)
+        held[rng.choice(X.shape[0], n_val, replace=False)] = True
+        weights = None if sample_weight is None else sample_weight[~held]
+        return X[~held], weights, X[held]
+
+    def _layer_kwargs(self, rates, layer):
+        return {"learning_rate": float(rates[layer]),
+                "batch_size": self.batch_size, "cd_steps": self.cd_steps,
+                "shuffle": self.shuffle, "what": f"RBM layer {layer}",
+                "hooks": (rbm_epoch_printer(layer),) if self.verbose else (),
+                "persistent": self.persistent}
+
+    def _fit_layers(self, X, settings, sample_weight=None, X_val=None, *,
+                    resume=False):
+        """Fit (or continue) the stack on validated ``X``; attributes at the end."""
         sizes, epochs, rates, momentum = settings
-        n_layers = len(sizes) if max_layers is None else max_layers
+        n_layers = len(sizes)
         seeds = layer_seeds(self.random_state, n_layers)
         fit_layer = _cached_fit_layer(self.memory)
-
-        coefs, hidden_b, visible_b, history = [], [], [], []
-        layer_input = X
+        states = copy.deepcopy(self._cd_states_) if resume else []
+        layer_input, val_input = X, X_val
         for layer in range(n_layers):
             tic = time.perf_counter()
-            W, b, c, hist = fit_layer(
-                layer_input, sizes[layer], n_epochs=int(epochs[layer]),
-                learning_rate=float(rates[layer]), batch_size=self.batch_size,
-                momentum=momentum, momentum_schedule=self.momentum_schedule,
-                weight_decay=self.weight_decay,
-                cd_steps=self.cd_steps, init_std=self.init_std,
-                shuffle=self.shuffle, seed=seeds[layer], what=f"RBM layer {layer}",
-                hooks=(rbm_epoch_printer(layer),) if self.verbose else (),
-            )
-            coefs.append(W)
-            hidden_b.append(b)
-            visible_b.append(c)
-            history.append(hist)
+            kwargs = self._layer_kwargs(rates, layer)
+            if resume:
+                train_cd(states[layer], layer_input, n_epochs=int(epochs[layer]),
+                         sample_weight=sample_weight, validation=val_input,
+                         **kwargs)
+            else:
+                states.append(fit_layer(
+                    layer_input, sizes[layer], n_epochs=int(epochs[layer]),
+                    momentum=momentum, momentum_schedule=self.momentum_schedule,
+                    weight_decay=self.weight_decay, init_std=self.init_std,
+                    seed=seeds[layer], sample_weight=sample_weight,
+                    validation=val_input, **kwargs))
             if self.verbose:
                 print(
                     f"[StackedRBM] layer {layer} ({layer_input.shape[1]} -> "
@@ -297,14 +443,45 @@ class StackedRBMTransformer(
                     flush=True,
                 )
             if layer + 1 < n_layers:
+                W, b = states[layer].W, states[layer].b
                 layer_input = forward(layer_input, [W], [b], loss=None)[0]
-
-        self.coefs_ = coefs
-        self.intercepts_ = hidden_b
-        self.visible_intercepts_ = visible_b
-        self.history_ = history
-        self.n_layers_ = n_layers
+                if val_input is not None:
+                    val_input = forward(val_input, [W], [b], loss=None)[0]
+        self._set_layers(states)
         return self
+
+    def _partial_fit_layers(self, X, settings, sample_weight, first):
+        sizes, epochs, rates, momentum = settings
+        if first:
+            seeds = layer_seeds(self.random_state, len(sizes))
+            fan_in = [X.shape[1], *sizes[:-1]]
+            states = [init_cd_state(
+                n_in, n_out, dtype=X.dtype, init_std=self.init_std,
+                seed=seed, weight_decay=self.weight_decay, momentum=momentum,
+                momentum_schedule=self.momentum_schedule, n_epochs=int(n_epochs))
+                for n_in, n_out, seed, n_epochs in zip(fan_in, sizes, seeds,
+                                                       epochs)]
+        else:
+            states = copy.deepcopy(self._cd_states_)
+        layer_input = X
+        for layer, state in enumerate(states):
+            W, b = state.W, state.b
+            if layer_input.dtype != W.dtype:
+                layer_input = layer_input.astype(W.dtype)
+            train_cd(state, layer_input, n_epochs=1, sample_weight=sample_weight,
+                     **self._layer_kwargs(rates, layer))
+            if layer + 1 < len(states):
+                layer_input = forward(layer_input, [W], [b], loss=None)[0]
+        self._set_layers(states)
+
+    def _set_layers(self, states):
+        """All fitted attributes from the layers' training states, at once."""
+        self.coefs_ = [state.W for state in states]
+        self.intercepts_ = [state.b for state in states]
+        self.visible_intercepts_ = [state.c for state in states]
+        self.history_ = [history_arrays(state) for state in states]
+        self.n_layers_ = len(states)
+        self._cd_states_ = states
 
     def transform_layers(self, X):
         """Mean-field activations of every hidden layer.
@@ -365,7 +542,8 @@ class StackedRBMTransformer(
         Returns
         -------
         X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
-            Reconstructed input probabilities.
+            Reconstructed input probabilities; a numpy array whatever
+            ``set_output`` says (which configures :meth:`transform`).
         """
         check_is_fitted(self)
         H = self._check_top(X)

@@ -5,17 +5,38 @@ from numbers import Integral, Real
 import numpy as np
 
 
+def _is_int(value):
+    """An integer that is not a bool (``True`` is an ``Integral`` in Python)."""
+    return (isinstance(value, Integral | np.integer)
+            and not isinstance(value, bool | np.bool_))
+
+
+def reject_bools(estimator, names):
+    """Raise a ``ValueError`` for bool values of integer parameters.
+
+    ``True`` passes scikit-learn's ``Interval(Integral, ...)`` constraints,
+    since ``bool`` subclasses ``int``; ``n_epochs=True`` is a mistake.
+    """
+    for name in names:
+        value = getattr(estimator, name)
+        if isinstance(value, bool | np.bool_):
+            raise ValueError(
+                f"{name} must be an integer, not a bool; got {value!r}.")
+
+
 def check_hidden_layer_sizes(hidden_layer_sizes):
     """Return ``hidden_layer_sizes`` as a tuple of positive ints, or raise."""
-    if isinstance(hidden_layer_sizes, Integral | np.integer):
+    if _is_int(hidden_layer_sizes):
         sizes = (int(hidden_layer_sizes),)
+    elif isinstance(hidden_layer_sizes, bool | np.bool_):
+        sizes = None
     else:
         try:
             sizes = tuple(hidden_layer_sizes)
         except TypeError:
             sizes = None
         if sizes is not None:
-            if not all(isinstance(s, Integral | np.integer) for s in sizes):
+            if not all(_is_int(s) for s in sizes):
                 sizes = None
     if not sizes or any(s < 1 for s in sizes):
         raise ValueError(
@@ -26,17 +47,27 @@ def check_hidden_layer_sizes(hidden_layer_sizes):
 
 
 def per_layer(value, n_layers, name, kind=Real):
-    """Broadcast a scalar to one value per layer, or check a per-layer list."""
-    if isinstance(value, kind | np.number):
-        return [value] * n_layers
-    values = list(value)
+    """Broadcast a scalar to one value per layer, or check a per-layer list.
+
+    ``kind=Integral`` asks for positive integers (not bools), ``Real`` for
+    positive finite numbers.
+    """
+    values = [value] * n_layers if np.ndim(value) == 0 else list(value)
     if len(values) != n_layers:
         raise ValueError(
             f"{name} must be a scalar or have one value per hidden layer "
             f"({n_layers}); got {len(values)} values: {value!r}."
         )
     for v in values:
-        if not isinstance(v, kind | np.number) or v <= 0:
+        if kind is Integral:
+            if not _is_int(v):
+                raise ValueError(
+                    f"Every value of {name} must be an integer; got {value!r}.")
+        elif (isinstance(v, bool | np.bool_)
+              or not isinstance(v, Real | np.number) or not np.isfinite(v)):
+            raise ValueError(
+                f"Every value of {name} must be a finite number; got {value!r}.")
+        if v <= 0:
             raise ValueError(
                 f"Every value of {name} must be a positive number; got {value!r}."
             )

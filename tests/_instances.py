@@ -40,8 +40,27 @@ _ONE_CLASS_CHECKS = [
 ]
 
 
+# Minibatch SGD with reshuffling: a weight of 2 equals a repeated row only in
+# expectation. The repeated data set has more rows, hence other minibatches,
+# another number of updates per epoch and another random order.
+_SGD_WEIGHTS = "minibatch SGD: weight 2 equals a repeated row only in expectation"
+_SGD_WEIGHT_CHECKS = ["check_sample_weight_equivalence_on_dense_data",
+                      "check_sample_weight_equivalence_on_sparse_data"]
+# These checks fit on their own integer data (values 1 to 4), which
+# Bernoulli visible units reject (values must lie in [0, 1]); the same checks
+# pass for the Dsigm, which has no RBM.
+_NOT_UNIT = "the check's data (1 to 4) is outside [0, 1], rejected by Bernoulli units"
+_NOT_UNIT_CHECKS = ["check_sample_weights_shape",
+                    "check_sample_weights_not_overwritten"]
+
+
 def expected_failed_checks(estimator):
     """``{check name: reason}`` of the checks expected to fail on ``estimator``."""
+    out = dict.fromkeys(_SGD_WEIGHT_CHECKS, _SGD_WEIGHTS)
+    pretrained = (not isinstance(estimator, PretrainedMLPClassifier)
+                  or estimator.pretrain)
+    if pretrained:
+        out.update(dict.fromkeys(_NOT_UNIT_CHECKS, _NOT_UNIT))
     if isinstance(estimator, PretrainedMLPClassifier) and estimator.pretrain:
-        return dict.fromkeys(_ONE_CLASS_CHECKS, _ONE_CLASS)
-    return {}
+        out.update(dict.fromkeys(_ONE_CLASS_CHECKS, _ONE_CLASS))
+    return out

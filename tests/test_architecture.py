@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_sparsity"
 
 CORE = {"_backend", "_kernels", "_units", "_optim", "_training", "_rbm",
         "_backprop", "_sparseness", "_version", "_cache", "_validation"}
-ESTIMATORS = {"_base", "_stacked_rbm", "_pretrained_mlp", "__init__"}
+ESTIMATORS = {"_base", "_stacked_rbm", "_pretrained_mlp", "_mlp_fitting",
+              "__init__"}
 CLI = {"_cli", "_commands", "__main__"}
 
 

@@ -1,12 +1,28 @@
 """scikit-learn's estimator checks on fast instances of every estimator."""
 
+import inspect
 from unittest import mock
 
+import sklearn
 from _instances import INSTANCES, expected_failed_checks
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-_original_enforce = estimator_checks._enforce_estimator_tags_X
+# scikit-learn's checks adapt their data to an estimator's tags with this
+# private helper; the tags know "positive_only" but not "in [0, 1]", so the
+# tests wrap it. If scikit-learn renames it or changes its arguments, fail
+# here, loudly, rather than run the checks on data the estimators reject.
+_original_enforce = getattr(estimator_checks, "_enforce_estimator_tags_X", None)
+_EXPECTED_PARAMETERS = ["estimator", "X", "X_test", "kernel"]
+if _original_enforce is None or list(
+        inspect.signature(_original_enforce).parameters) != _EXPECTED_PARAMETERS:
+    raise RuntimeError(
+        "sklearn.utils.estimator_checks._enforce_estimator_tags_X is gone or "
+        f"changed (expected parameters {_EXPECTED_PARAMETERS}) in scikit-learn "
+        f"{sklearn.__version__}: update _enforce_unit_interval in "
+        "tests/test_common.py, which wraps it to keep the checks' data in "
+        "[0, 1]."
+    )
 
 
 def _unit_interval(X):
@@ -42,3 +58,27 @@ def test_param_validation():
     """Invalid parameter types and values are rejected with clear errors."""
     for estimator in INSTANCES:
         estimator_checks.check_param_validation(type(estimator).__name__, estimator)
+
+
+def test_the_wrapped_helper_is_used_and_keeps_data_in_the_unit_interval():
+    # The wrapper is what the checks call, and it rescales into [0, 1].
+    import numpy as np
+
+    calls = []
+
+    def spy(*args, **kwargs):
+        out = _enforce_unit_interval(*args, **kwargs)
+        calls.append(out)
+        return out
+
+    with mock.patch.object(estimator_checks, "_enforce_estimator_tags_X", spy):
+        estimator_checks.check_fit2d_1sample("stack", INSTANCES[0])
+    assert calls and all(np.asarray(X).max() <= 1 for X in calls)
+
+
+def test_html_repr_links_to_the_api_pages():
+    for estimator in INSTANCES:
+        link = estimator._get_doc_link()
+        assert link.endswith(f"generated/sklearn_sparsity."
+                             f"{type(estimator).__name__}.html")
+        assert link in estimator._repr_html_()

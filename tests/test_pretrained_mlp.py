@@ -368,3 +368,134 @@ def test_only_the_dprbm_declares_a_poor_score():
     tags = [PretrainedMLPClassifier(finetune=f).__sklearn_tags__()
             for f in (True, False)]
     assert [t.classifier_tags.poor_score for t in tags] == [False, True]
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_epochs": True}, "n_epochs must be an integer, not a bool"),
+    ({"hidden_layer_sizes": True}, "hidden_layer_sizes must be a positive int"),
+    ({"hidden_layer_sizes": (4, True)}, "hidden_layer_sizes must be a positive"),
+    ({"pretrain_epochs": [2.5]}, "pretrain_epochs must be an integer"),
+    ({"pretrain_learning_rate": [np.nan]}, "pretrain_learning_rate must be a "
+                                           "finite number"),
+    ({"learning_rate": np.inf}, "learning_rate"),
+    ({"early_stopping": True, "tol": None}, "early_stopping=True .* needs a tol"),
+])
+def test_bad_parameters_are_rejected_clearly(small, params, match):
+    X, y = small
+    with pytest.raises(ValueError, match=match):
+        PretrainedMLPClassifier(**{"hidden_layer_sizes": (4,), **params}).fit(X, y)
+
+
+# ----------------------------------------- streaming, warm starts, weights
+def test_warm_start_accumulates_like_mlpclassifier(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), warm_start=True, **FAST).fit(X, y)
+    first_pretrainer = clf.pretrainer_
+    first_curve = list(clf.loss_curve_)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 10
+    assert clf.loss_curve_[:5] == first_curve
+    assert clf.pretrainer_ is first_pretrainer  # not pretrained again
+    assert clf.t_ == 10 * len(y)
+    with pytest.raises(ValueError, match="classes"):
+        clf.fit(X[y < 5], y[y < 5])
+    assert clf.n_iter_ == 10  # the failed fit changed nothing
+
+
+def test_partial_fit(small):
+    X, y = small
+    clf = PretrainedMLPClassifier((16,), **FAST)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:50], y[:50])
+    for X_chunk, y_chunk in zip(np.array_split(X, 4), np.array_split(y, 4)):
+        clf.partial_fit(X_chunk, y_chunk, classes=np.unique(y))
+    assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
+    assert hasattr(clf, "pretrainer_")  # pretrained on the first chunk
+    assert clf.predict(X).shape == y.shape
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X[:5], np.full(5, 99))
+    # One call on all the rows is one epoch of fit.
+    one = PretrainedMLPClassifier((16,), **{**FAST, "n_epochs": 1}).fit(X, y)
+    stream = PretrainedMLPClassifier((16,), **{**FAST, "n_epochs": 1})
+    stream.partial_fit(X, y, classes=np.unique(y))
+    for a, b in zip(one.coefs_, stream.coefs_):
+        assert_allclose(a, b)
+
+
+def test_sample_weight_reaches_pretraining_and_the_loss(small):
+    X, y = small
+    plain = PretrainedMLPClassifier((16,), **FAST).fit(X, y)
+    same = PretrainedMLPClassifier((16,), **FAST).fit(
+        X, y, sample_weight=np.full(len(y), 2.0))
+    for a, b in zip(plain.coefs_, same.coefs_):
+        assert_array_equal(a, b)
+    weights = (y == 3) * 9.0 + 1.0
+    weighted = PretrainedMLPClassifier((16,), **FAST).fit(X, y,
+                                                          sample_weight=weights)
+    assert not np.array_equal(weighted.pretrainer_.coefs_[0],
+                              plain.pretrainer_.coefs_[0])
+    recall = [np.mean(m.predict(X)[y == 3] == 3) for m in (plain, weighted)]
+    assert recall[1] >= recall[0]
+
+
+def test_sample_weight_routing_through_cross_validation(small):
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    X, y = small
+    est = PretrainedMLPClassifier((8,), **FAST)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est.set_fit_request(sample_weight=True).set_score_request(
+            sample_weight=False)
+        seen = []
+        original = PretrainedMLPClassifier._fit_checked
+
+        def spy(self, X, y, pretrainer, hooks=(), sample_weight=None):
+            seen.append(None if sample_weight is None else len(sample_weight))
+            return original(self, X, y, pretrainer, hooks, sample_weight)
+
+        PretrainedMLPClassifier._fit_checked = spy
+        try:
+            cross_validate(est, X, y, cv=2,
+                           params={"sample_weight": np.ones(len(y))})
+        finally:
+            PretrainedMLPClassifier._fit_checked = original
+    assert seen == [200, 200]
+
+
+def test_a_pandas_output_transformer_in_a_pipeline(small):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = small
+    pipe = make_pipeline(MinMaxScaler(), PretrainedMLPClassifier((6,), **FAST),
+                         LogisticRegression()).set_output(transform="pandas")
+    pipe.fit(X * 16, y)
+    H = pipe[:-1].transform(X * 16)
+    assert list(H.columns) == [f"pretrainedmlpclassifier{i}" for i in range(6)]
+    assert pipe.score(X * 16, y) > 0.1
+    clf = pipe[1]
+    assert list(clf.get_feature_names_out()) == list(H.columns)
+    assert isinstance(clf.transform_layers(pipe[0].transform(X * 16))[0],
+                      np.ndarray)
+
+
+def test_the_defaults_learn_without_pretraining(digits):
+    X, y = digits
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    clf = PretrainedMLPClassifier((256, 256), pretrain=False, random_state=0)
+    assert clf.fit(X_tr, y_tr).score(X_te, y_te) >= 0.95
+    # The paper's N(0, 0.01) start does not train this way, and says so.
+    with pytest.warns(ConvergenceWarning, match="did not learn"):
+        PretrainedMLPClassifier((256, 256), pretrain=False, init="normal",
+                                n_epochs=30, random_state=0).fit(X_tr, y_tr)
+
+
+def test_early_stopping_with_a_class_too_small_to_stratify(small):
+    X, y = small
+    y = y.copy()
+    y[0] = 99  # a class with one sample
+    clf = PretrainedMLPClassifier((16,), early_stopping=True,
+                                  **{**FAST, "tol": 0.0})
+    clf.fit(X, y)
+    assert 99 in clf.classes_ and len(clf.validation_scores_) >= 1

@@ -269,3 +269,104 @@ def test_interrupted_fit_and_refit_change_nothing(digits, monkeypatch):
         stack.fit(digits[:, :32])
     assert stack.coefs_ is coefs and stack.n_features_in_ == 64
     assert stack.transform(digits).shape == (len(digits), 4)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_epochs": [2.5]}, "n_epochs must be an integer"),
+    ({"n_epochs": True}, "n_epochs must be an integer, not a bool"),
+    ({"hidden_layer_sizes": True}, "hidden_layer_sizes must be a positive int"),
+    ({"learning_rate": [np.nan]}, "learning_rate must be a finite number"),
+])
+def test_bad_parameters_are_rejected_clearly(digits, params, match):
+    with pytest.raises(ValueError, match=match):
+        StackedRBMTransformer(**{"hidden_layer_sizes": (4,), **params}).fit(digits)
+
+
+# ------------------------------------------------------ streaming and more
+def test_partial_fit_once_is_one_epoch_of_fit(digits):
+    # With n_epochs=1 the greedy fit and one partial_fit do the same work:
+    # every layer one pass, on the output of the layer below just trained.
+    fit = StackedRBMTransformer((16, 8), n_epochs=1, random_state=0).fit(digits)
+    stream = StackedRBMTransformer((16, 8), n_epochs=1, random_state=0)
+    stream.partial_fit(digits)
+    for a, b in zip(fit.coefs_ + fit.intercepts_,
+                    stream.coefs_ + stream.intercepts_):
+        assert_array_equal(a, b)
+
+
+def test_partial_fit_accumulates_and_checks_features(digits):
+    stack = StackedRBMTransformer((16, 8), n_epochs=10, random_state=0)
+    for chunk in np.array_split(digits, 3):
+        stack.partial_fit(chunk)
+    assert [len(h["hspm"]) for h in stack.history_] == [3, 3]
+    assert stack.n_features_in_ == digits.shape[1]
+    with pytest.raises(ValueError, match="features"):
+        stack.partial_fit(digits[:, :10])
+    assert len(stack.history_[0]["hspm"]) == 3  # unchanged by the failure
+
+
+def test_warm_start_continues_the_layers(digits):
+    fresh = StackedRBMTransformer((16,), n_epochs=2, random_state=0).fit(digits)
+    warm = StackedRBMTransformer((16,), n_epochs=2, warm_start=True,
+                                 random_state=0).fit(digits)
+    assert_array_equal(warm.coefs_[0], fresh.coefs_[0])
+    warm.fit(digits)
+    history = warm.history_[0]["reconstruction_error"]
+    assert len(history) == 4
+    assert_array_equal(history[:2], fresh.history_[0]["reconstruction_error"])
+    assert not np.array_equal(warm.coefs_[0], fresh.coefs_[0])
+    # Without warm_start, a refit starts again.
+    cold = StackedRBMTransformer((16,), n_epochs=2, random_state=0).fit(digits)
+    cold.fit(digits)
+    assert_array_equal(cold.coefs_[0], fresh.coefs_[0])
+    with pytest.raises(ValueError, match="continue the fitted layers"):
+        warm.set_params(hidden_layer_sizes=(8,)).fit(digits)
+
+
+def test_sample_weights(digits):
+    base = StackedRBMTransformer((8,), n_epochs=2, random_state=0)
+    plain = clone(base).fit(digits)
+    # Equal weights (a power of two: exact arithmetic) change nothing.
+    uniform = clone(base).fit(digits, sample_weight=np.full(len(digits), 2.0))
+    assert_array_equal(plain.coefs_[0], uniform.coefs_[0])
+    weights = np.random.default_rng(0).random(len(digits))
+    weighted = clone(base).fit(digits, sample_weight=weights)
+    assert not np.array_equal(plain.coefs_[0], weighted.coefs_[0])
+    with pytest.raises(ValueError, match="Negative values"):
+        clone(base).fit(digits, sample_weight=-weights)
+
+
+def test_persistent_cd_keeps_chains(digits):
+    pcd = StackedRBMTransformer((8,), n_epochs=2, persistent=True, batch_size=25,
+                                random_state=0).fit(digits)
+    cd = StackedRBMTransformer((8,), n_epochs=2, batch_size=25,
+                               random_state=0).fit(digits)
+    assert pcd._cd_states_[0].chain.shape == (25, 8)
+    assert set(np.unique(pcd._cd_states_[0].chain)) <= {0.0, 1.0}
+    assert not np.array_equal(pcd.coefs_[0], cd.coefs_[0])
+
+
+def test_validation_monitors_overfitting_signals(digits):
+    stack = StackedRBMTransformer((16, 8), n_epochs=3, validation_fraction=0.25,
+                                  random_state=0).fit(digits)
+    for history in stack.history_:
+        for key in ("validation_reconstruction_error", "free_energy_train",
+                    "free_energy_validation"):
+            assert history[key].shape == (3,) and np.all(np.isfinite(history[key]))
+    # The held-out rows are not trained on: the same stack trained on the
+    # other rows alone is identical.
+    train, _, held = stack._split_validation(digits, None)
+    assert len(held) == 75 and len(train) == 225
+    alone = StackedRBMTransformer((16, 8), n_epochs=3, random_state=0).fit(train)
+    assert_array_equal(alone.coefs_[1], stack.coefs_[1])
+    with pytest.raises(ValueError, match="validation_fraction"):
+        StackedRBMTransformer(4, validation_fraction=0.001).fit(digits[:10])
+
+
+def test_pickle_keeps_the_training_state(digits):
+    stack = StackedRBMTransformer((8,), n_epochs=2, warm_start=True,
+                                  random_state=0).fit(digits)
+    copy = pickle.loads(pickle.dumps(stack))
+    stack.fit(digits)
+    copy.fit(digits)
+    assert_array_equal(stack.coefs_[0], copy.coefs_[0])

@@ -47,7 +47,9 @@ def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
 def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
     """The network ``model`` ("DBN", "DpRBM" or "Dsigm") of ``settings``.
 
-    It trains for a fixed number of epochs (``tol=None``), as in the paper.
+    It trains for a fixed number of epochs (``tol=None``) from the paper's
+    initialisation (``init="normal"``: weights from N(0, ``init_std``), also
+    for the output layer), as in the paper.
     ``learning_rate`` defaults to the model's back-propagation rate in
     ``settings``. The pretrained networks are fitted with an already fitted
     stack (``fit(X, y, pretrainer=stack)``).
@@ -68,8 +70,8 @@ def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
         batch_size=settings["batch_size"], momentum=settings["momentum"],
         momentum_schedule=settings["momentum_schedule"],
         weight_decay=settings["weight_decay"], loss=settings["loss"],
-        init_std=settings["init_std"], tol=None, random_state=seed,
-        verbose=verbose,
+        init="normal", init_std=settings["init_std"], tol=None,
+        random_state=seed, verbose=verbose,
     )
 
 

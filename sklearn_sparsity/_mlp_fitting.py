@@ -1,0 +1,185 @@
+"""The steps of fitting a :class:`PretrainedMLPClassifier`, apart from its API.
+
+The estimator (``_pretrained_mlp``) validates, orders these steps and sets
+the fitted attributes; here is what each step does with the estimator's
+parameters: the initial network (pretrained or drawn), the held-out
+validation split, the checks after training (stopped early? learned
+anything?). The training loop itself is ``_backprop.train_backprop``.
+"""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.validation import check_is_fitted
+
+from ._backprop import forward, init_backprop_state
+from ._validation import (
+    check_hidden_layer_sizes,
+    check_momentum,
+    per_layer,
+    reject_bools,
+)
+
+
+def check_variant(est):
+    """Checks of the parameters that the constraints cannot express."""
+    reject_bools(est, ["n_epochs", "batch_size", "n_iter_no_change",
+                       "pretrain_epochs", "cd_steps"])
+    n_layers = len(check_hidden_layer_sizes(est.hidden_layer_sizes))
+    per_layer(est.pretrain_epochs, n_layers, "pretrain_epochs", Integral)
+    per_layer(est.pretrain_learning_rate, n_layers, "pretrain_learning_rate")
+    if not est.finetune and not est.pretrain:
+        raise ValueError(
+            "finetune=False trains only the output layer on top of pretrained "
+            "hidden layers, so it requires pretrain=True (got pretrain=False)."
+        )
+
+
+def check_fit_settings(est, pretrainer):
+    """Checks of ``fit``'s ``pretrainer`` and of early stopping's ``tol``."""
+    if pretrainer is not None:
+        if not est.pretrain:
+            raise ValueError("A pretrainer was given, but pretrain=False.")
+        check_is_fitted(pretrainer)
+        sizes = tuple(W.shape[1] for W in pretrainer.coefs_)
+        if sizes != check_hidden_layer_sizes(est.hidden_layer_sizes):
+            raise ValueError(
+                f"The given pretrainer has hidden layers {sizes}, but "
+                f"hidden_layer_sizes={est.hidden_layer_sizes!r}."
+            )
+    if est.early_stopping and est.tol is None:
+        raise ValueError(
+            "early_stopping=True stops when the validation score has not "
+            "improved by tol for n_iter_no_change epochs, so it needs a "
+            "tol (e.g. 1e-4, or 0.0 for any improvement); tol=None trains "
+            "a fixed number of epochs."
+        )
+
+
+def encode_labels(y, classes):
+    """``y`` as indices into ``classes``; an error names unknown classes."""
+    encoder = LabelEncoder().fit(classes)
+    unknown = np.setdiff1d(np.unique(y), encoder.classes_)
+    if unknown.size:
+        raise ValueError(
+            f"y has classes {unknown.tolist()} that are not in classes_ "
+            f"{encoder.classes_.tolist()}; pass every class to the first "
+            "partial_fit, or fit again."
+        )
+    return encoder.transform(y)
+
+
+def initial_weights(init, init_std, generator, n_in, n_out, dtype):
+    """Weights of a layer that is not pretrained.
+
+    ``"glorot"`` draws from U(-b, b) with b = sqrt(2 / (n_in + n_out)), the
+    bound scikit-learn's ``MLPClassifier`` uses for logistic units;
+    ``"normal"`` from N(0, ``init_std``), the paper's initialisation.
+    """
+    if init == "glorot":
+        bound = np.sqrt(2.0 / (n_in + n_out))
+        W = generator.uniform(-bound, bound, size=(n_in, n_out))
+    else:
+        W = generator.normal(0.0, init_std, size=(n_in, n_out))
+    return W.astype(dtype, copy=False)
+
+
+def initial_network(est, X_train, n_outputs, seeds, pretrainer, sample_weight):
+    """Backprop state to start from, and the stack its hidden layers came from.
+
+    With ``est.pretrain`` the hidden layers are copies of ``pretrainer``'s
+    (fitted here from ``est.make_pretrainer`` when it is None); otherwise
+    they are drawn as ``est.init`` says. The output layer is always drawn.
+    """
+    sizes = check_hidden_layer_sizes(est.hidden_layer_sizes)
+    stack_seed, init_seed = seeds
+    dtype = X_train.dtype
+    generator = np.random.default_rng(int(init_seed))
+    coefs, intercepts = [], []
+    if est.pretrain:
+        if pretrainer is None:
+            pretrainer = est.make_pretrainer(int(stack_seed)).fit(
+                X_train, sample_weight=sample_weight)
+        for W, b in zip(pretrainer.coefs_, pretrainer.intercepts_):
+            coefs.append(W.astype(dtype, copy=True))
+            intercepts.append(b.astype(dtype, copy=True))
+    else:
+        pretrainer = None
+        fan_in = [X_train.shape[1], *sizes[:-1]]
+        for n_in, n_out in zip(fan_in, sizes):
+            coefs.append(initial_weights(est.init, est.init_std, generator,
+                                         n_in, n_out, dtype))
+            intercepts.append(np.zeros(n_out, dtype=dtype))
+    coefs.append(initial_weights(est.init, est.init_std, generator, sizes[-1],
+                                 n_outputs, dtype))
+    intercepts.append(np.zeros(n_outputs, dtype=dtype))
+    state = init_backprop_state(
+        coefs, intercepts, generator, weight_decay=est.weight_decay,
+        momentum=check_momentum(est.momentum),
+        momentum_schedule=est.momentum_schedule, n_epochs=est.n_epochs,
+    )
+    return state, pretrainer
+
+
+def split_validation(X, y_idx, sample_weight, fraction, seed):
+    """Hold out ``fraction`` of the data, stratified when every class can be.
+
+    Returns ``X_train, y_train, w_train, (X_val, y_val, w_val)``.
+    """
+    n_classes = np.unique(y_idx).shape[0]
+    n_val = int(np.ceil(fraction * X.shape[0]))
+    counts = np.bincount(y_idx)
+    stratify = (y_idx if counts[counts > 0].min() >= 2
+                and n_classes <= n_val <= X.shape[0] - n_classes else None)
+    parts = train_test_split(
+        X, y_idx, *([] if sample_weight is None else [sample_weight]),
+        test_size=fraction, stratify=stratify, random_state=seed)
+    X_train, X_val, y_train, y_val = parts[:4]
+    w_train = None if sample_weight is None else parts[4]
+    w_val = None if sample_weight is None else parts[5]
+    return X_train, y_train, w_train, (X_val, y_val, w_val)
+
+
+def warn_if_at_chance(state, X, y_idx, sample_weight, loss):
+    """A ConvergenceWarning when the network predicts no better than chance."""
+    probs = forward(X, state.coefs, state.intercepts, loss)[-1]
+    hits = (probs.argmax(axis=1) == y_idx).astype(float)
+    counts = np.bincount(y_idx, weights=sample_weight).astype(float)
+    if sample_weight is None:
+        accuracy = float(hits.mean())
+    else:
+        accuracy = float(hits @ sample_weight / sample_weight.sum())
+    majority = float(counts.max() / counts.sum())
+    if accuracy <= majority + 0.01:
+        warnings.warn(
+            f"PretrainedMLPClassifier did not learn: its training accuracy "
+            f"({accuracy:.3f}) is no better than always predicting the "
+            f"most frequent class ({majority:.3f}). Try another "
+            "learning_rate, more n_epochs, or init='glorot' for a network "
+            "that is not pretrained.",
+            ConvergenceWarning,
+        )
+
+
+def report_stop(est, result, validated):
+    """The verbose stopping line, or a ConvergenceWarning."""
+    if result["stopped"]:
+        if est.verbose:
+            print(
+                "[PretrainedMLP] stopping: no improvement of more than "
+                f"tol={est.tol} for {est.n_iter_no_change} epochs",
+                flush=True,
+            )
+    elif est.tol is not None:
+        warnings.warn(
+            f"PretrainedMLPClassifier: the maximum number of epochs "
+            f"({est.n_epochs}) was reached before the "
+            f"{'validation score' if validated else 'training loss'} "
+            "stopped improving. Increase n_epochs, or set tol=None to train "
+            "for a fixed number of epochs.",
+            ConvergenceWarning,
+        )
