@@ -134,8 +134,14 @@ def _table_claims(runs, dataset, paper, aggregate):
         return _quantity(runs, f"{model} layer {layer}", dataset=dataset,
                          model=model, metric="hspm", layer=layer)
 
+    # MNIST: "compared to Dsigm the pretraining leads to models with higher
+    # sparseness" (DBN and DpRBM). Birdsong: "the sparseness of three layer
+    # DpRBMs is higher than that of Dsigm", while the fine-tuned DBN's "is
+    # close to Dsigm" (its layer 3 is the less sparse in Table 2), so the
+    # DBN gets a claim of its own below.
+    sparser = ("DpRBM", "DBN") if dataset == "mnist" else ("DpRBM",)
     for layer in range(1, n_layers + 1):
-        for model in ("DpRBM", "DBN"):
+        for model in sparser:
             out.append(_greater(
                 f"{name}: {model} sparser than Dsigm in layer {layer} (HSPM)",
                 f"{paper[model]['hspm'][layer]:.2f} vs "
@@ -177,6 +183,14 @@ def _table_claims(runs, dataset, paper, aggregate):
             mean_hspm["Dsigm"], 0.14))
         out += _figure2_claims(runs, aggregate)
     else:
+        gap = Quantity(np.abs(mean_hspm["DBN"].values
+                              - mean_hspm["Dsigm"].values), "gap")
+        out.append(_below(
+            "Table 2: after fine-tuning the DBN is about as sparse as the Dsigm "
+            f"(their mean HSPM over layers differ by less than {ABOUT})",
+            f"close to Dsigm; {table_mean['DBN']:.2f} vs "
+            f"{table_mean['Dsigm']:.2f}",
+            gap, ABOUT))
         for layer in layers:
             out.append(_greater(
                 f"{name}: DpRBM sparser than the data in layer {layer} (HSPM)",
