@@ -23,4 +23,6 @@ def shared_data_dir():
     path = os.environ.get("SKLEARN_SPARSITY_DATA")
     if not path or not Path(path).is_dir():
         pytest.skip("SKLEARN_SPARSITY_DATA is not set to an existing folder")
-    return Path(path)
+    # Absolute: examples and commands run in subprocesses with their own
+    # working folder, and the README sets a relative path.
+    return Path(path).resolve()
