@@ -175,8 +175,7 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
         Class labels of the rows of ``H``.
     tau : float >= 0
         Activation threshold of eq. (7).
-    aggregate : {"mean_activation", "mean_data", "mean_input"}, \
-            default="mean_activation"
+    aggregate : str, default="mean_activation"
         How a class is summarised before thresholding. Only
         ``"mean_activation"``, ``Z(X_c) = z(mean_{x in X_c} h(x))``, can be
         computed from ``H`` alone. The paper's eq. (9) as written,
@@ -248,8 +247,7 @@ def activation_overlapping_degree(
     classes : array-like, default=None
         At least 2 distinct labels present in ``y``. ``None`` uses all
         classes.
-    aggregate : {"mean_activation", "mean_data", "mean_input"}, \
-            default="mean_activation"
+    aggregate : str, default="mean_activation"
         See :func:`class_activation_vectors` (only ``"mean_activation"`` can
         be computed from ``H``).
 
@@ -334,8 +332,7 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
     k : int, list of int or "all", default=2
         Subset size(s), each between 1 and the number of classes ``m``.
         ``"all"`` means ``k = 2, ..., m``.
-    aggregate : {"mean_activation", "mean_data", "mean_input"}, \
-            default="mean_activation"
+    aggregate : str, default="mean_activation"
         See :func:`class_activation_vectors` (only ``"mean_activation"`` can
         be computed from ``H``).
 
