@@ -10,7 +10,9 @@ being returned by :func:`get_backend` for its arrays; the training loops do
 not change.
 
 The logistic sigmoid of the training loops, the estimators' transforms and
-the metrics' reconstructions is :meth:`NumpyBackend.sigmoid_affine_`.
+the metrics' reconstructions is :meth:`NumpyBackend.sigmoid_affine_`; the
+rectifier of ReLU networks :meth:`NumpyBackend.relu_affine_`; linear
+(Gaussian) units :meth:`NumpyBackend.affine_`.
 """
 
 import numpy as np
@@ -74,6 +76,27 @@ class NumpyBackend:
         return Z
 
     @staticmethod
+    def affine_(Z, bias=None, scale=1.0):
+        """``Z <- scale * (Z + bias)``, in place; returns ``Z`` (linear units)."""
+        if bias is not None:
+            Z += bias
+        if scale != 1.0:
+            Z *= scale
+        return Z
+
+    @staticmethod
+    def relu_affine_(Z, bias=None):
+        """``Z <- max(Z + bias, 0)``, in place; returns ``Z``."""
+        if bias is not None:
+            Z += bias
+        return np.maximum(Z, 0, out=Z)
+
+    @staticmethod
+    def mul_relu_grad_(delta, A, scratch=None):
+        """``delta *= (A > 0)`` in place (``A`` a ReLU output)."""
+        np.copyto(delta, 0, where=A <= 0)
+
+    @staticmethod
     def softmax_(Z):
         """Row-wise softmax of ``Z``, in place, with the row max subtracted."""
         Z -= Z.max(axis=1, keepdims=True)
@@ -96,6 +119,13 @@ class NumpyBackend:
         """
         generator.random(out=u, dtype=np.float32)
         np.less(u, p, out=out, casting="unsafe")
+        return out
+
+    @staticmethod
+    def sample_gaussian_(mean, noise, out, generator):
+        """Write ``mean + N(0, 1)`` into ``out``; ``noise`` (float32) is scratch."""
+        generator.standard_normal(out=noise, dtype=np.float32)
+        np.add(mean, noise, out=out, casting="unsafe")
         return out
 
     @staticmethod

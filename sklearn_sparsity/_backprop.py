@@ -1,4 +1,7 @@
-"""Forward pass, back-propagation and momentum-SGD training of sigmoid networks.
+"""Forward pass, back-propagation and momentum-SGD training of MLPs.
+
+Hidden layers are logistic sigmoid units (the paper's networks) or
+rectified linear units (``activation="relu"``, the ReLU control network).
 
 Pure numpy through the backend seam (``_backend.py``), no estimator glue,
 float32-first. A training run is a :class:`BackpropState` (parameters,
@@ -17,6 +20,13 @@ from ._optim import MomentumSGD
 from ._training import KeepBest, NoImprovement, minibatches, run_epochs
 
 LOSSES = ("log_loss", "squared_error")
+#: Hidden non-linearities: the backend's in-place forward operation and the
+#: in-place multiplication of a delta by the derivative (from the output).
+_HIDDEN = {
+    "logistic": ("sigmoid_affine_", "mul_sigmoid_grad_"),
+    "relu": ("relu_affine_", "mul_relu_grad_"),
+}
+ACTIVATIONS = tuple(_HIDDEN)
 # Probabilities are clipped here in the log loss, whatever the dtype, so that
 # float32 and float64 fits report the same loss once outputs saturate (the
 # float32 machine epsilon: log loss at most 15.9 per sample).
@@ -28,7 +38,8 @@ def output_activation(loss):
     return "softmax" if loss == "log_loss" else "logistic"
 
 
-def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY):
+def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY,
+            activation="logistic"):
     """Activations of every layer for input ``X``.
 
     Parameters
@@ -38,27 +49,33 @@ def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY):
         Weights ``(n_in, n_out)`` and biases of every layer, output last.
     loss : {"log_loss", "squared_error"} or None
         Selects the output non-linearity: softmax for ``"log_loss"``, the
-        logistic sigmoid otherwise (``None``: every layer is a sigmoid layer).
+        logistic sigmoid for ``"squared_error"`` (``None``: every layer is a
+        hidden layer).
     out : list of ndarray, default=None
         Preallocated buffers, one per layer (the first ``n_samples`` rows
         are used).
+    activation : {"logistic", "relu"}, default="logistic"
+        Non-linearity of the hidden layers.
 
     Returns
     -------
     activations : list of ndarray
-        Outputs of every layer (hidden sigmoid layers, then the output).
+        Outputs of every layer (hidden layers, then the output).
     """
     n = X.shape[0]
     acts = []
     H = X
     last = len(coefs) - 1
+    hidden = getattr(backend, _HIDDEN[activation][0])
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
         Z = backend.matmul(H, W, out=None if out is None else out[i][:n])
         if i == last and loss == "log_loss":
             Z += b
             backend.softmax_(Z)
-        else:
+        elif i == last and loss is not None:
             backend.sigmoid_affine_(Z, b)
+        else:
+            hidden(Z, b)
         acts.append(Z)
         H = Z
     return acts
@@ -101,7 +118,7 @@ class BackpropWorkspace:
 
 
 def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
-             backend=NUMPY, weights=None):
+             backend=NUMPY, weights=None, activation="logistic"):
     """Ascent directions (minus the mean-loss gradient) of trainable layers.
 
     Fills ``ws.grad_W[i]`` and ``ws.grad_b[i]`` for ``i >= first_trainable``
@@ -112,9 +129,11 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
     ``(Y - P) / n`` (log loss with softmax) or ``(Y - P) P (1 - P) / n``
     (squared error with sigmoid outputs). With ``weights`` (one per row),
     ``L`` is the weighted mean: row ``i``'s delta is scaled by
-    ``w_i / sum(w)`` instead of ``1 / n``.
+    ``w_i / sum(w)`` instead of ``1 / n``. ``activation`` is the hidden
+    layers' non-linearity.
     """
     n = X.shape[0]
+    mul_grad = getattr(backend, _HIDDEN[activation][1])
     last = len(coefs) - 1
     delta = ws.deltas[last][:n]
     P = acts[last]
@@ -133,12 +152,13 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
         if i > first_trainable:
             prev = ws.deltas[i - 1][:n]
             backend.matmul(delta, coefs[i].T, out=prev)
-            backend.mul_sigmoid_grad_(prev, acts[i - 1], ws.scratch)
+            mul_grad(prev, acts[i - 1], ws.scratch)
             delta = prev
 
 
 def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
-                learning_rate, loss, first_trainable, sample_weight=None):
+                learning_rate, loss, first_trainable, sample_weight=None,
+                activation="logistic"):
     """One epoch of minibatch momentum SGD; returns the mean training loss.
 
     Parameters
@@ -162,6 +182,8 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
         (0 for fine-tuning everything, ``len(coefs) - 1`` for DpRBM).
     sample_weight : ndarray of shape (n_samples,) or None, default=None
         Weights of the rows: each minibatch minimises its weighted mean loss.
+    activation : {"logistic", "relu"}, default="logistic"
+        Non-linearity of the hidden layers.
 
     Returns
     -------
@@ -178,12 +200,14 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
         n = rows.shape[0]
         Xb = backend.gather_rows(X, rows, ws.X[:n])
         Yb = backend.gather_rows(Y, rows, ws.Y[:n])
-        acts = forward(Xb, coefs, intercepts, loss, out=ws.acts, backend=backend)
+        acts = forward(Xb, coefs, intercepts, loss, out=ws.acts, backend=backend,
+                       activation=activation)
         total += data_loss(acts[-1], Yb, loss, weights)
         # The learning rate is folded into the output delta, so the
         # gradients come out already scaled for the optimizer.
         backward(Xb, Yb, acts, coefs, loss, ws, first_trainable,
-                 scale=learning_rate, backend=backend, weights=weights)
+                 scale=learning_rate, backend=backend, weights=weights,
+                 activation=activation)
         ascents = [ws.grad_W[i] for i in trainable] + [ws.grad_b[i] for i in trainable]
         optimizer.step(ascents, learning_rate, indices=indices, scaled=True)
     if sample_weight is None:
@@ -207,6 +231,8 @@ class BackpropState:
     order : ndarray of int or None
         The row order, reshuffled in place every epoch (kept so that a
         resumed run continues the same sequence of shuffles).
+    activation : {"logistic", "relu"}
+        Non-linearity of the hidden layers.
     """
 
     coefs: list
@@ -214,6 +240,7 @@ class BackpropState:
     optimizer: MomentumSGD
     generator: np.random.Generator
     order: np.ndarray | None = None
+    activation: str = "logistic"
 
     @property
     def epoch(self):
@@ -222,18 +249,21 @@ class BackpropState:
 
 
 def init_backprop_state(coefs, intercepts, generator, *, weight_decay, momentum,
-                        momentum_schedule, n_epochs, backend=NUMPY):
+                        momentum_schedule, n_epochs, backend=NUMPY,
+                        activation="logistic"):
     """A run from given initial parameters (pretrained or random).
 
     Weight decay applies to the weights, not the biases; ``n_epochs`` is the
-    span of the momentum schedule.
+    span of the momentum schedule; ``activation`` the hidden layers'
+    non-linearity.
     """
     optimizer = MomentumSGD(
         coefs + intercepts, [True] * len(coefs) + [False] * len(coefs),
         weight_decay, momentum, schedule=momentum_schedule, n_epochs=n_epochs,
         backend=backend,
     )
-    return BackpropState(coefs, intercepts, optimizer, generator)
+    return BackpropState(coefs, intercepts, optimizer, generator,
+                         activation=activation)
 
 
 def one_hot(y_index, n_outputs, dtype):
@@ -243,9 +273,10 @@ def one_hot(y_index, n_outputs, dtype):
     return Y
 
 
-def accuracy(X, y_index, coefs, intercepts, loss, weights=None):
+def accuracy(X, y_index, coefs, intercepts, loss, weights=None,
+             activation="logistic"):
     """(Weighted) fraction of ``X`` whose most probable class is ``y_index``."""
-    probs = forward(X, coefs, intercepts, loss)[-1]
+    probs = forward(X, coefs, intercepts, loss, activation=activation)[-1]
     hits = probs.argmax(axis=1) == y_index
     if weights is None:
         return float(np.mean(hits))
@@ -308,6 +339,7 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
                 X, Y, coefs, intercepts, optimizer, ws, order=order,
                 batch_size=batch_size, learning_rate=learning_rate, loss=loss,
                 first_trainable=first_trainable, sample_weight=sample_weight,
+                activation=state.activation,
             )
         optimizer.iteration_ends()
         values = {"loss": mean_loss}
@@ -315,7 +347,7 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
             X_val, y_val, *w_val = validation
             values["validation_score"] = accuracy(
                 X_val, y_val, coefs, intercepts, loss,
-                w_val[0] if w_val else None)
+                w_val[0] if w_val else None, activation=state.activation)
         return values
 
     if validation is None:

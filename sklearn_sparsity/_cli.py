@@ -62,10 +62,24 @@ def _pretrain_rates(text):
     if "=" not in text:
         return _positive_float(text)
     rates = _model_rates(text)
-    if "Dsigm" in rates:
-        raise argparse.ArgumentTypeError(
-            "the Dsigm is not pretrained; give DBN=RATE and/or DpRBM=RATE")
+    for model in ("Dsigm", "Drelu"):
+        if model in rates:
+            raise argparse.ArgumentTypeError(
+                f"the {model} is not pretrained; give DBN=RATE and/or "
+                "DpRBM=RATE")
     return rates
+
+
+def _models(text):
+    """``DBN,Drelu`` -> ``("DBN", "Drelu")``."""
+    from .experiments._models import MODELS
+
+    models = tuple(m.strip() for m in text.split(",") if m.strip())
+    unknown = [m for m in models if m not in MODELS]
+    if unknown or not models:
+        raise argparse.ArgumentTypeError(
+            f"expected networks among {', '.join(MODELS)}, got {text!r}")
+    return models
 
 
 def _n_jobs(text):
@@ -131,10 +145,12 @@ def _add_overrides(p, *, reproduce):
                        help="stratified subsample of the training set")
         g.add_argument("--max-test", type=_positive_int, metavar="N",
                        help="stratified subsample of the test set")
-        g.add_argument("--scaler", choices=("minmax", "quantile"), default=None,
-                       help="Birdsong's mapping to [0, 1]: minmax (the "
-                            "paper's, default) or quantile (per-feature "
-                            "empirical CDF)")
+        g.add_argument("--scaler", choices=("minmax", "quantile", "standard"),
+                       default=None,
+                       help="Birdsong's input scaling: minmax (the paper's, "
+                            "default), quantile (per-feature empirical CDF) "
+                            "or standard (zero mean, unit variance; with "
+                            "--visible gaussian)")
         g.add_argument("--loss", choices=("log_loss", "squared_error"),
                        default=None, help="back-propagation loss (default "
                                           "log_loss; the paper allows both)")
@@ -144,6 +160,14 @@ def _add_overrides(p, *, reproduce):
                             "epochs: linear (Section 5; the default) or step "
                             "(Figure 1(a)'s caption; the default of Figure "
                             "1(a)); sets every experiment's schedule")
+    g.add_argument("--models", type=_models, metavar="MODEL[,MODEL...]",
+                   help="networks to train (default all: DBN, DpRBM, Dsigm "
+                        "and Drelu, the ReLU control)")
+    g.add_argument("--visible", choices=("bernoulli", "gaussian"),
+                   default=None,
+                   help="visible units of the first RBM: bernoulli (the "
+                        "paper's, data in [0, 1]) or gaussian (Birdsong "
+                        "standardised: implies --scaler standard)")
     g.add_argument("--pretrain-lr", type=_pretrain_rates,
                    metavar="LR|MODEL=LR[,...]",
                    help="learning rate of CD-1 pretraining, for both "
@@ -151,10 +175,11 @@ def _add_overrides(p, *, reproduce):
     g.add_argument("--lr", type=_model_rates, metavar="MODEL=LR[,...]",
                    help="back-propagation learning rates, e.g. "
                         "Dsigm=0.1,DBN=1")
-    g.add_argument("--rates", default=None, metavar="FILE",
+    g.add_argument("--rates", default=None, metavar="FILE", action="append",
                    help="learning rates chosen by 'select-rates' (its "
-                        "selected_rates_*.json); --lr and --pretrain-lr "
-                        "override single networks")
+                        "selected_rates_*.json); repeat to combine files "
+                        "(later ones win); --lr and --pretrain-lr override "
+                        "single networks")
 
 
 def _add_data_options(p):
@@ -182,9 +207,10 @@ def build_parser():
                                 parser_class=_Parser)
     sub.required = True
     demo = sub.add_parser(
-        "demo", help="compare DBN, DpRBM and Dsigm on scikit-learn's digits",
+        "demo", help="compare DBN, DpRBM, Dsigm and Drelu on scikit-learn's digits",
         description="Choose each network's learning rates from the paper's "
-                    "set on a validation split, train DBN, DpRBM and Dsigm "
+                    "set on a validation split, train DBN, DpRBM, Dsigm and "
+                    "Drelu (a ReLU control) "
                     "(256-256 hidden units) on scikit-learn's 8x8 digits, "
                     "print the HSPM/error table, the paper's Table 1 and the "
                     "activation overlap, and save a figure. Writes "
@@ -254,10 +280,13 @@ def _overrides(args):
              "profile_epochs": "profile_epochs", "widths": "width_sizes",
              "depth_widths": "depth_sizes", "max_train": "max_train",
              "max_test": "max_test", "scaler": "scaler", "loss": "loss",
-             "aggregate": "aggregate",
+             "aggregate": "aggregate", "models": "models",
+             "visible": "visible_units",
              "pretrain_lr": "pretrain_learning_rate", "lr": "learning_rate"}
     out = {key: getattr(args, attr) for attr, key in names.items()
            if getattr(args, attr, None) is not None}
+    if out.get("visible_units") == "gaussian" and "scaler" not in out:
+        out["scaler"] = "standard"
     schedule = getattr(args, "momentum_schedule", None)
     if schedule is not None:
         out["momentum_schedule"] = out["figure1a_momentum_schedule"] = schedule

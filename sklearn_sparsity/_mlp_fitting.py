@@ -37,6 +37,23 @@ def check_variant(est):
             "finetune=False trains only the output layer on top of pretrained "
             "hidden layers, so it requires pretrain=True (got pretrain=False)."
         )
+    if est.activation != "logistic" and est.pretrain:
+        raise ValueError(
+            f"activation={est.activation!r} needs pretrain=False: the RBM "
+            "stack's hidden units are logistic sigmoid units, so a pretrained "
+            "network is a sigmoid network."
+        )
+
+
+def check_resumable(est):
+    """A fitted network continues only with the activation it was trained with."""
+    fitted = est._backprop_state_.activation
+    if fitted != est.activation:
+        raise ValueError(
+            f"warm_start and partial_fit continue a network with {fitted} "
+            f"hidden units, but activation={est.activation!r}; fit a new "
+            "network to change it."
+        )
 
 
 def check_fit_settings(est, pretrainer):
@@ -77,15 +94,25 @@ def initial_weights(init, init_std, generator, n_in, n_out, dtype):
     """Weights of a layer that is not pretrained.
 
     ``"glorot"`` draws from U(-b, b) with b = sqrt(2 / (n_in + n_out)), the
-    bound scikit-learn's ``MLPClassifier`` uses for logistic units;
+    bound scikit-learn's ``MLPClassifier`` uses for logistic units; ``"he"``
+    from N(0, sqrt(2 / n_in)) (He et al., 2015, for rectifiers);
     ``"normal"`` from N(0, ``init_std``), the paper's initialisation.
     """
     if init == "glorot":
         bound = np.sqrt(2.0 / (n_in + n_out))
         W = generator.uniform(-bound, bound, size=(n_in, n_out))
+    elif init == "he":
+        W = generator.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
     else:
         W = generator.normal(0.0, init_std, size=(n_in, n_out))
     return W.astype(dtype, copy=False)
+
+
+def _layer_init(est, hidden):
+    """The ``init`` rule of a hidden (or, ``hidden=False``, the output) layer."""
+    if est.init != "auto":
+        return est.init
+    return "he" if hidden and est.activation == "relu" else "glorot"
 
 
 def initial_network(est, X_train, n_outputs, seeds, pretrainer, sample_weight):
@@ -111,16 +138,17 @@ def initial_network(est, X_train, n_outputs, seeds, pretrainer, sample_weight):
         pretrainer = None
         fan_in = [X_train.shape[1], *sizes[:-1]]
         for n_in, n_out in zip(fan_in, sizes):
-            coefs.append(initial_weights(est.init, est.init_std, generator,
-                                         n_in, n_out, dtype))
+            coefs.append(initial_weights(_layer_init(est, True), est.init_std,
+                                         generator, n_in, n_out, dtype))
             intercepts.append(np.zeros(n_out, dtype=dtype))
-    coefs.append(initial_weights(est.init, est.init_std, generator, sizes[-1],
-                                 n_outputs, dtype))
+    coefs.append(initial_weights(_layer_init(est, False), est.init_std,
+                                 generator, sizes[-1], n_outputs, dtype))
     intercepts.append(np.zeros(n_outputs, dtype=dtype))
     state = init_backprop_state(
         coefs, intercepts, generator, weight_decay=est.weight_decay,
         momentum=check_momentum(est.momentum),
         momentum_schedule=est.momentum_schedule, n_epochs=est.n_epochs,
+        activation=est.activation,
     )
     return state, pretrainer
 
@@ -146,7 +174,8 @@ def split_validation(X, y_idx, sample_weight, fraction, seed):
 
 def warn_if_at_chance(state, X, y_idx, sample_weight, loss):
     """A ConvergenceWarning when the network predicts no better than chance."""
-    probs = forward(X, state.coefs, state.intercepts, loss)[-1]
+    probs = forward(X, state.coefs, state.intercepts, loss,
+                    activation=state.activation)[-1]
     hits = (probs.argmax(axis=1) == y_idx).astype(float)
     counts = np.bincount(y_idx, weights=sample_weight).astype(float)
     if sample_weight is None:
@@ -159,7 +188,7 @@ def warn_if_at_chance(state, X, y_idx, sample_weight, loss):
             f"PretrainedMLPClassifier did not learn: its training accuracy "
             f"({accuracy:.3f}) is no better than always predicting the "
             f"most frequent class ({majority:.3f}). Try another "
-            "learning_rate, more n_epochs, or init='glorot' for a network "
+            "learning_rate, more n_epochs, or init='auto' for a network "
             "that is not pretrained.",
             ConvergenceWarning,
         )

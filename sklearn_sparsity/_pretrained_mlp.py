@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from ._backprop import (
+    ACTIVATIONS,
     LOSSES,
     forward,
     output_activation,
@@ -35,6 +36,7 @@ from ._base import (
 )
 from ._mlp_fitting import (
     check_fit_settings,
+    check_resumable,
     check_variant,
     encode_labels,
     initial_network,
@@ -43,7 +45,7 @@ from ._mlp_fitting import (
     warn_if_at_chance,
 )
 from ._stacked_rbm import StackedRBMTransformer
-from ._units import BERNOULLI
+from ._units import GAUSSIAN, UNITS
 from ._validation import (
     check_hidden_layer_sizes,
 )
@@ -55,17 +57,22 @@ class PretrainedMLPClassifier(
 ):
     """Sigmoid multi-layer perceptron, optionally pretrained as a stack of RBMs.
 
-    The three networks compared by Li et al. (2013) are switches of one
-    estimator:
+    The three networks compared by Li et al. (2013), and a ReLU control, are
+    switches of one estimator:
 
     - ``pretrain=True, finetune=True`` (**DBN**): the hidden layers start
       from a :class:`StackedRBMTransformer` fitted on ``X`` (kept as
-      ``pretrainer_``), the output layer from ``N(0, init_std)``; then the
-      whole network is trained by backpropagation.
+      ``pretrainer_``), the output layer as ``init`` says; then the whole
+      network is trained by backpropagation.
     - ``pretrain=False`` (**Dsigm**): every layer starts from
       weights drawn as ``init`` says and zero biases; same backpropagation.
     - ``pretrain=True, finetune=False`` (**DpRBM**): the hidden layers stay
       exactly as pretrained; only the output layer is trained.
+    - ``pretrain=False, activation="relu"`` (**Drelu**, not in the paper):
+      rectified linear hidden units from He's initialisation, the control
+      for the claim that pretraining is what makes a network sparse
+      (rectifier networks are sparse without it; Glorot, Bordes and Bengio,
+      2011).
 
     Training is minibatch SGD with classical momentum (rising linearly over
     the first half of the epochs, as in pretraining) and L2 weight decay on
@@ -82,7 +89,11 @@ class PretrainedMLPClassifier(
     Parameters
     ----------
     hidden_layer_sizes : int or sequence of int, default=(500, 500, 2000)
-        Number of sigmoid units in each hidden layer.
+        Number of units in each hidden layer.
+    activation : {"logistic", "relu"}, default="logistic"
+        Non-linearity of the hidden layers: the logistic sigmoid (the paper's
+        networks) or the rectifier ``max(0, z)``, which needs
+        ``pretrain=False`` (the RBM stack's hidden units are sigmoid units).
     pretrain : bool, default=True
         Initialise the hidden layers with greedy RBM pretraining.
     finetune : bool, default=True
@@ -91,7 +102,13 @@ class PretrainedMLPClassifier(
     pretrain_epochs : int or sequence of int, default=50
         CD-1 epochs of each RBM layer (see :class:`StackedRBMTransformer`).
     pretrain_learning_rate : float or sequence of float, default=0.1
-        Learning rate of the RBM layers.
+        Learning rate of the RBM layers (a scalar is divided by 10 for a
+        Gaussian first layer, see :class:`StackedRBMTransformer`).
+    visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
+        Visible units of the first RBM (``pretrain=True``): ``"bernoulli"``
+        for data in [0, 1], ``"gaussian"`` for standardised real-valued data
+        (e.g. :class:`~sklearn.preprocessing.StandardScaler` first); see
+        :class:`StackedRBMTransformer`. Ignored without pretraining.
     n_epochs : int, default=200
         Maximum number of backpropagation epochs.
     learning_rate : float, default=0.1
@@ -126,14 +143,17 @@ class PretrainedMLPClassifier(
         criterion and always runs ``n_epochs`` epochs (the paper's protocol).
         A :class:`~sklearn.exceptions.ConvergenceWarning` is raised when
         ``n_epochs`` ends before a criterion in use was met.
-    init : {"glorot", "normal"}, default="glorot"
+    init : {"auto", "glorot", "he", "normal"}, default="auto"
         How the layers that are not pretrained start (all of them with
         ``pretrain=False``, the output layer otherwise): ``"glorot"``,
         uniform in ``[-a, a]`` with ``a = sqrt(2 / (n_in + n_out))``, as
         scikit-learn's ``MLPClassifier`` does for logistic units, which
-        trains from the defaults; ``"normal"``, ``N(0, init_std)``, the
-        paper's with ``init_std=0.01`` (what the reproduction uses: such
-        small weights train slowly without pretraining).
+        trains from the defaults; ``"he"``, ``N(0, sqrt(2 / n_in))`` (He et
+        al., 2015), for rectifier layers; ``"auto"``, He for the hidden
+        layers of a ReLU network and Glorot otherwise; ``"normal"``,
+        ``N(0, init_std)``, the paper's with ``init_std=0.01`` (what the
+        reproduction uses: such small weights train slowly without
+        pretraining).
     init_std : float, default=0.01
         Standard deviation of the Gaussian initial weights of the pretraining
         RBMs, and of the other layers with ``init="normal"``.
@@ -243,7 +263,9 @@ class PretrainedMLPClassifier(
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "init": [StrOptions({"glorot", "normal"})],
+        "init": [StrOptions({"auto", "glorot", "he", "normal"})],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "visible_units": [StrOptions(set(UNITS))],
         "cd_steps": [Interval(Integral, 1, None, closed="left")],
         "persistent": ["boolean"],
         "warm_start": ["boolean"],
@@ -253,10 +275,12 @@ class PretrainedMLPClassifier(
         self,
         hidden_layer_sizes=(500, 500, 2000),
         *,
+        activation="logistic",
         pretrain=True,
         finetune=True,
         pretrain_epochs=50,
         pretrain_learning_rate=0.1,
+        visible_units="bernoulli",
         n_epochs=200,
         learning_rate=0.1,
         batch_size=100,
@@ -268,7 +292,7 @@ class PretrainedMLPClassifier(
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
-        init="glorot",
+        init="auto",
         init_std=0.01,
         cd_steps=1,
         persistent=False,
@@ -279,10 +303,12 @@ class PretrainedMLPClassifier(
         verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
         self.pretrain = pretrain
         self.finetune = finetune
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_learning_rate = pretrain_learning_rate
+        self.visible_units = visible_units
         self.n_epochs = n_epochs
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -403,7 +429,8 @@ class PretrainedMLPClassifier(
         return StackedRBMTransformer(
             check_hidden_layer_sizes(self.hidden_layer_sizes),
             n_epochs=self.pretrain_epochs,
-            learning_rate=self.pretrain_learning_rate, batch_size=self.batch_size,
+            learning_rate=self.pretrain_learning_rate,
+            visible_units=self.visible_units, batch_size=self.batch_size,
             momentum=self.momentum, momentum_schedule=self.momentum_schedule,
             weight_decay=self.weight_decay, cd_steps=self.cd_steps,
             persistent=self.persistent,
@@ -433,7 +460,7 @@ class PretrainedMLPClassifier(
             reset=reset,
         )
         if self.pretrain and reset:
-            BERNOULLI.check_input(X, type(self).__name__)
+            UNITS[self.visible_units].check_input(X, type(self).__name__)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -456,6 +483,8 @@ class PretrainedMLPClassifier(
     def _fit_network(self, X, y, pretrainer, hooks=(), sample_weight=None):
         check_variant(self)
         resume = self.warm_start and hasattr(self, "_backprop_state_")
+        if resume:
+            check_resumable(self)
         X, y, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=not resume)
         classes = np.unique(y) if not resume else self.classes_
@@ -504,6 +533,8 @@ class PretrainedMLPClassifier(
     def _partial_fit(self, X, y, classes, sample_weight):
         check_variant(self)
         first = not hasattr(self, "_backprop_state_")
+        if not first:
+            check_resumable(self)
         X, y, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=first)
         if first:
@@ -591,7 +622,8 @@ class PretrainedMLPClassifier(
         """
         X = self._validate_predict_input(X)
         coefs, intercepts = self._params_for(X)
-        P = forward(X, coefs, intercepts, self.loss)[-1]
+        P = forward(X, coefs, intercepts, self.loss,
+                    activation=self.activation)[-1]
         if self.loss == "squared_error":
             total = P.sum(axis=1, keepdims=True)
             P = np.divide(P, total, out=np.full_like(P, 1.0 / P.shape[1]),
@@ -632,7 +664,7 @@ class PretrainedMLPClassifier(
         return self.classes_[np.argmax(proba, axis=1)]
 
     def transform_layers(self, X):
-        """Activations of every hidden layer (sigmoid outputs).
+        """Activations of every hidden layer (sigmoid or ReLU outputs).
 
         Parameters
         ----------
@@ -648,7 +680,8 @@ class PretrainedMLPClassifier(
         """
         X = self._validate_predict_input(X)
         coefs, intercepts = self._params_for(X)
-        return forward(X, coefs[:-1], intercepts[:-1], loss=None)
+        return forward(X, coefs[:-1], intercepts[:-1], loss=None,
+                       activation=self.activation)
 
     @property
     def _n_features_out(self):
@@ -662,7 +695,11 @@ class PretrainedMLPClassifier(
         fine-tuned weights), ``visible_intercept`` (the visible bias of the
         pretraining stack, which fine-tuning does not change; None without
         pretraining, then the threshold rule uses ``c = 0``) and ``units``
-        (the visible units of the layer's RBM: Bernoulli).
+        (the visible units that reconstruct the layer's input for the
+        threshold rule: those of the layer's RBM, Bernoulli or, for a
+        Gaussian first layer, linear; without pretraining, Bernoulli for
+        sigmoid layers and linear for ReLU layers, whose inputs are not
+        confined to [0, 1]).
         """
         check_is_fitted(self)
         coefs, intercepts = self.coefs_[:-1], self.intercepts_[:-1]
@@ -677,9 +714,13 @@ class PretrainedMLPClassifier(
                 f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
                 "layer(s)."
             )
+        units = [UNITS[self.visible_units if layer == 0 else "bernoulli"]
+                 for layer in range(len(coefs))]
+        if pretrainer is None and self.activation == "relu":
+            units = [GAUSSIAN] * len(coefs)
         return [{"coef": W, "intercept": b, "visible_intercept": c,
-                 "activation": "logistic", "units": BERNOULLI}
-                for W, b, c in zip(coefs, intercepts, visible)]
+                 "activation": self.activation, "units": u}
+                for W, b, c, u in zip(coefs, intercepts, visible, units)]
 
     def transform(self, X):
         """Activations of the top hidden layer.

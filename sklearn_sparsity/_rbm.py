@@ -17,7 +17,7 @@ from ._backend import NUMPY
 from ._optim import MomentumSGD
 from ._sparseness import hoyer_along
 from ._training import minibatches, run_epochs
-from ._units import BERNOULLI
+from ._units import BERNOULLI, UNITS
 
 # Positive-phase hidden probabilities are kept for about this many values
 # before their HSPM is computed in one call (a few minibatches at a time).
@@ -224,9 +224,12 @@ def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
 
     ``n_epochs`` is the span of the momentum schedule. The generator drawn
     from ``seed`` first draws the weights, then the shuffles and samples.
-    ``visible_units`` is the unit type of the layer's visible side (the
-    hidden units are Bernoulli).
+    ``visible_units`` is the unit type of the layer's visible side, a unit
+    object or its name (``"bernoulli"``, ``"gaussian"``); the hidden units
+    are Bernoulli.
     """
+    if isinstance(visible_units, str):
+        visible_units = UNITS[visible_units]
     generator = backend.rng(seed)
     W = generator.normal(0.0, init_std, size=(n_visible, n_hidden)).astype(
         dtype, copy=False
@@ -360,17 +363,19 @@ def fit_rbm_state(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
                   weight_decay, cd_steps, init_std, shuffle, seed,
                   momentum_schedule="linear", sample_weight=None,
                   persistent=False, validation=None, what="RBM layer 0",
-                  hooks=()):
+                  hooks=(), visible_units="bernoulli"):
     """Train one RBM layer from scratch; returns its :class:`CDState`.
 
     The state can be trained further (:func:`train_cd`): the stack keeps it
     for ``warm_start`` and ``partial_fit``. Parameters are those of
-    :func:`fit_rbm_layer` and :func:`train_cd`.
+    :func:`fit_rbm_layer` and :func:`train_cd`; ``visible_units`` names the
+    visible unit type (see :func:`init_cd_state`).
     """
     state = init_cd_state(
         X.shape[1], n_hidden, dtype=X.dtype, init_std=init_std, seed=seed,
         weight_decay=weight_decay, momentum=momentum,
         momentum_schedule=momentum_schedule, n_epochs=n_epochs,
+        visible_units=visible_units,
     )
     return train_cd(state, X, n_epochs=n_epochs, learning_rate=learning_rate,
                     batch_size=batch_size, cd_steps=cd_steps, shuffle=shuffle,

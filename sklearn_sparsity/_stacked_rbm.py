@@ -1,4 +1,4 @@
-"""Greedy layer-wise stack of Bernoulli RBMs trained with CD-k."""
+"""Greedy layer-wise stack of RBMs (Bernoulli or Gaussian input) trained with CD-k."""
 
 import copy
 import time
@@ -13,7 +13,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -31,7 +31,7 @@ from ._base import (
 )
 from ._cache import cache_namespace, cached_result
 from ._rbm import fit_rbm_state, history_arrays, init_cd_state, train_cd
-from ._units import BERNOULLI
+from ._units import UNITS
 from ._validation import (
     check_hidden_layer_sizes,
     check_momentum,
@@ -88,13 +88,16 @@ def _cached_fit_layer(memory):
 class StackedRBMTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
-    """Stack of Bernoulli RBMs trained greedily, bottom up, with CD-k.
+    """Stack of RBMs trained greedily, bottom up, with CD-k.
 
     Each layer is a Bernoulli-Bernoulli restricted Boltzmann machine trained
     by contrastive divergence (CD-k) with minibatch SGD, classical momentum
     that rises linearly during the first half of the epochs, and L2 weight
     decay, following Li et al. (2013). The input of layer ``l + 1`` is the
-    mean-field output (hidden probabilities) of layer ``l``.
+    mean-field output (hidden probabilities) of layer ``l``. With
+    ``visible_units="gaussian"`` the first layer is a Gaussian-Bernoulli RBM
+    for real-valued data (below, ``sigmoid`` of the visible side is then the
+    identity).
 
     For each minibatch ``v0`` (input rows, reshuffled every epoch when
     ``shuffle``), with weights ``W`` (n_visible x n_hidden), hidden biases
@@ -121,7 +124,19 @@ class StackedRBMTransformer(
         Training epochs, for every layer or one value per layer.
     learning_rate : float or sequence of float, default=0.1
         SGD step size, for every layer or one value per layer. The paper picks
-        it from {1, 0.1, 0.05, 0.01}.
+        it from {1, 0.1, 0.05, 0.01}. A scalar rate is divided by 10 for a
+        Gaussian first layer (``visible_units="gaussian"``; Hinton's guide,
+        section 13.2: such layers need rates one to two orders of magnitude
+        smaller); one value per layer is used as given.
+    visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
+        Visible units of the first layer (the upper layers are always
+        Bernoulli). ``"bernoulli"``: binary units, data in [0, 1], the
+        reconstruction ``sigmoid(h W^T + c)``. ``"gaussian"``: linear units
+        with unit variance for real-valued data, the reconstruction
+        ``h W^T + c`` and the energy ``||v - c||^2 / 2 - v W h - b h``; any
+        finite input is accepted, and it should be standardised to zero mean
+        and unit variance per feature (e.g.
+        :class:`~sklearn.preprocessing.StandardScaler` in a ``Pipeline``).
     batch_size : int, default=100
         Minibatch size (the last minibatch of an epoch may be smaller).
     momentum : float or (float, float), default=(0.5, 0.9)
@@ -232,6 +247,7 @@ class StackedRBMTransformer(
         ],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "visible_units": [StrOptions(set(UNITS))],
         "cd_steps": [Interval(Integral, 1, None, closed="left")],
         "persistent": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
@@ -244,6 +260,7 @@ class StackedRBMTransformer(
         *,
         n_epochs=50,
         learning_rate=0.1,
+        visible_units="bernoulli",
         batch_size=100,
         momentum=(0.5, 0.9),
         momentum_schedule="linear",
@@ -261,6 +278,7 @@ class StackedRBMTransformer(
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_epochs = n_epochs
         self.learning_rate = learning_rate
+        self.visible_units = visible_units
         self.batch_size = batch_size
         self.momentum = momentum
         self.momentum_schedule = momentum_schedule
@@ -281,10 +299,10 @@ class StackedRBMTransformer(
             reset=reset,
         )
         if reset:
-            # Training needs [0, 1]; a fitted stack is defined for any finite
-            # input (test data scaled with training statistics may stray a
-            # little outside [0, 1]).
-            BERNOULLI.check_input(X, type(self).__name__)
+            # Bernoulli units train on [0, 1]; a fitted stack is defined for
+            # any finite input (test data scaled with training statistics may
+            # stray a little outside [0, 1]).
+            UNITS[self.visible_units].check_input(X, type(self).__name__)
         return X
 
     def _layer_settings(self):
@@ -293,6 +311,8 @@ class StackedRBMTransformer(
         n_layers = len(sizes)
         epochs = per_layer(self.n_epochs, n_layers, "n_epochs", kind=Integral)
         rates = per_layer(self.learning_rate, n_layers, "learning_rate")
+        if np.ndim(self.learning_rate) == 0:
+            rates[0] *= UNITS[self.visible_units].rate_scale
         momentum = check_momentum(self.momentum)
         return sizes, epochs, rates, momentum
 
@@ -308,9 +328,10 @@ class StackedRBMTransformer(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data with values in [0, 1] (Bernoulli visible units; a
-            ``ValueError`` otherwise). float32 and float64 are kept as given;
-            other dtypes are converted to float32.
+            Training data: values in [0, 1] for Bernoulli visible units (a
+            ``ValueError`` otherwise), any finite values, standardised, for
+            Gaussian ones. float32 and float64 are kept as given; other
+            dtypes are converted to float32.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -350,7 +371,7 @@ class StackedRBMTransformer(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A chunk of training data, values in [0, 1].
+            A chunk of training data (values as for :meth:`fit`).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -379,6 +400,13 @@ class StackedRBMTransformer(
 
     def _check_resumable(self, settings):
         sizes = tuple(W.shape[1] for W in self.coefs_)
+        fitted_units = self._cd_states_[0].visible.name
+        if fitted_units != self.visible_units:
+            raise ValueError(
+                f"warm_start and partial_fit continue a stack whose first layer "
+                f"has {fitted_units} visible units, but visible_units="
+                f"{self.visible_units!r}; fit a new stack to change them."
+            )
         if sizes != settings[0]:
             raise ValueError(
                 f"warm_start and partial_fit continue the fitted layers "
@@ -409,9 +437,16 @@ class StackedRBMTransformer(
     def _layer_kwargs(self, rates, layer):
         return {"learning_rate": float(rates[layer]),
                 "batch_size": self.batch_size, "cd_steps": self.cd_steps,
-                "shuffle": self.shuffle, "what": f"RBM layer {layer}",
+                "shuffle": self.shuffle,
+                "what": (f"RBM layer {layer}" if self._visible(layer) == "bernoulli"
+                         else f"RBM layer {layer} ({self._visible(layer)} "
+                              "visible units)"),
                 "hooks": (rbm_epoch_printer(layer),) if self.verbose else (),
                 "persistent": self.persistent}
+
+    def _visible(self, layer):
+        """Name of the visible unit type of ``layer``."""
+        return self.visible_units if layer == 0 else "bernoulli"
 
     def _fit_layers(self, X, settings, sample_weight=None, X_val=None, *,
                     resume=False):
@@ -435,7 +470,8 @@ class StackedRBMTransformer(
                     momentum=momentum, momentum_schedule=self.momentum_schedule,
                     weight_decay=self.weight_decay, init_std=self.init_std,
                     seed=seeds[layer], sample_weight=sample_weight,
-                    validation=val_input, **kwargs))
+                    validation=val_input, visible_units=self._visible(layer),
+                    **kwargs))
             if self.verbose:
                 print(
                     f"[StackedRBM] layer {layer} ({layer_input.shape[1]} -> "
@@ -458,9 +494,10 @@ class StackedRBMTransformer(
             states = [init_cd_state(
                 n_in, n_out, dtype=X.dtype, init_std=self.init_std,
                 seed=seed, weight_decay=self.weight_decay, momentum=momentum,
-                momentum_schedule=self.momentum_schedule, n_epochs=int(n_epochs))
-                for n_in, n_out, seed, n_epochs in zip(fan_in, sizes, seeds,
-                                                       epochs)]
+                momentum_schedule=self.momentum_schedule, n_epochs=int(n_epochs),
+                visible_units=self._visible(layer))
+                for layer, (n_in, n_out, seed, n_epochs) in enumerate(
+                    zip(fan_in, sizes, seeds, epochs))]
         else:
             states = copy.deepcopy(self._cd_states_)
         layer_input = X
@@ -489,8 +526,8 @@ class StackedRBMTransformer(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data, normally in [0, 1] like the training data; other finite
-            values are accepted.
+            Data, scaled like the training data (any finite values are
+            accepted).
 
         Returns
         -------
@@ -517,8 +554,8 @@ class StackedRBMTransformer(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data, normally in [0, 1] like the training data; other finite
-            values are accepted.
+            Data, scaled like the training data (any finite values are
+            accepted).
 
         Returns
         -------
@@ -531,8 +568,9 @@ class StackedRBMTransformer(
         """Mean-field top-down reconstruction of input data from top activations.
 
         Each layer maps its hidden probabilities ``h`` to the mean of its
-        visible units, ``sigmoid(h W^T + c)`` for Bernoulli units, from the
-        top layer down.
+        visible units, ``sigmoid(h W^T + c)`` for Bernoulli units and
+        ``h W^T + c`` for a Gaussian first layer (values on the scale of the
+        training data), from the top layer down.
 
         Parameters
         ----------
@@ -542,14 +580,16 @@ class StackedRBMTransformer(
         Returns
         -------
         X_reconstructed : ndarray of shape (n_samples, `n_features_in_`)
-            Reconstructed input probabilities; a numpy array whatever
-            ``set_output`` says (which configures :meth:`transform`).
+            Reconstructed input (probabilities for Bernoulli units); a numpy
+            array whatever ``set_output`` says (which configures
+            :meth:`transform`).
         """
         check_is_fitted(self)
         H = self._check_top(X)
-        for W, c in zip(reversed(self.coefs_), reversed(self.visible_intercepts_)):
-            H = BERNOULLI.reconstruct(H, W.astype(H.dtype, copy=False),
-                                      c.astype(H.dtype, copy=False))
+        for layer in reversed(range(len(self.coefs_))):
+            W, c = self.coefs_[layer], self.visible_intercepts_[layer]
+            H = UNITS[self._visible(layer)].reconstruct(
+                H, W.astype(H.dtype, copy=False), c.astype(H.dtype, copy=False))
         return H
 
     def _sparsity_layers(self):
@@ -558,13 +598,15 @@ class StackedRBMTransformer(
         One dict per hidden layer, bottom up: ``coef`` (n_in, n_out),
         ``intercept``, ``visible_intercept`` (the RBM's visible bias ``c``)
         and ``units`` (the visible units, which reconstruct the layer's input
-        for the threshold rule); the hidden units are logistic.
+        for the threshold rule: linear for a Gaussian first layer); the
+        hidden units are logistic.
         """
         check_is_fitted(self)
         return [{"coef": W, "intercept": b, "visible_intercept": c,
-                 "activation": "logistic", "units": BERNOULLI}
-                for W, b, c in zip(self.coefs_, self.intercepts_,
-                                   self.visible_intercepts_)]
+                 "activation": "logistic",
+                 "units": UNITS[self._visible(layer)]}
+                for layer, (W, b, c) in enumerate(zip(
+                    self.coefs_, self.intercepts_, self.visible_intercepts_))]
 
     def _check_top(self, X):
         H = check_array(X, dtype=(np.float32, np.float64))
@@ -583,6 +625,6 @@ class StackedRBMTransformer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.input_tags.positive_only = True
+        tags.input_tags.positive_only = self.visible_units == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -5,8 +5,10 @@ pre-activation into a mean (the mean-field value), how to sample, how to
 reconstruct the layer below from hidden activations, its contribution to the
 free energy, and which inputs it accepts. The CD training loop, the stack's
 ``inverse_transform`` and the metrics' threshold rule all ask a layer's units
-instead of assuming a sigmoid. A new unit type (say Gaussian visible units)
-is a new class here with the same methods.
+instead of assuming a sigmoid: :class:`BernoulliUnits` (binary units, data
+in [0, 1]) and :class:`GaussianUnits` (linear units with unit variance, for
+standardised real-valued data). A new unit type is a new class here with
+the same methods.
 """
 
 import numpy as np
@@ -19,6 +21,8 @@ class BernoulliUnits:
     """Binary units: mean ``sigmoid(pre)``, samples in {0, 1}, data in [0, 1]."""
 
     name = "bernoulli"
+    #: Factor applied to a layer's scalar learning rate (see ``GaussianUnits``).
+    rate_scale = 1.0
 
     def __init__(self, backend=NUMPY):
         self.backend = backend
@@ -76,7 +80,59 @@ class BernoulliUnits:
             )
 
 
+class GaussianUnits:
+    """Linear units with unit variance: mean ``pre``, data any finite value.
+
+    The visible side of a Gaussian-Bernoulli RBM for standardised data
+    (Hinton, *A Practical Guide to Training RBMs*, 2010, section 13.2): the
+    energy is ``E(v, h) = ||v - c||^2 / 2 - v W h - b h``, so a visible
+    unit's conditional is ``N(h W^T + c, 1)`` and the mean-field
+    reconstruction is linear, ``h W^T + c``. The CD statistics keep the
+    same form as for binary units. Such a layer needs a learning rate one
+    to two orders of magnitude smaller than a binary one.
+    """
+
+    name = "gaussian"
+    #: A scalar learning rate is divided by 10 for a layer with these
+    #: visible units (Hinton's guide: one to two orders of magnitude).
+    rate_scale = 0.1
+
+    def __init__(self, backend=NUMPY):
+        self.backend = backend
+
+    def mean_(self, pre, bias=None, scale=1.0):
+        """``pre <- scale * (pre + bias)``, in place; returns ``pre``."""
+        return self.backend.affine_(pre, bias, scale)
+
+    def sample_(self, mean, noise, out, generator):
+        """A sample ``mean + N(0, 1)`` into ``out`` (``noise``: float32 scratch)."""
+        return self.backend.sample_gaussian_(mean, noise, out, generator)
+
+    def reconstruct(self, H, W, c=None, out=None):
+        """Mean of the visible units given hidden activations: ``H W^T + c``."""
+        R = self.backend.matmul(H, W.T, out=out)
+        return self.mean_(R, c)
+
+    @staticmethod
+    def free_energy(V, W, b, c):
+        """Free energy of visible vectors ``V``, one value per row.
+
+        ``F(v) = ||v - c||^2 / 2 - sum_j softplus(v W_j + b_j)`` for binary
+        hidden units.
+        """
+        V = V.toarray() if hasattr(V, "toarray") else np.asarray(V)
+        pre = V @ W + b
+        diff = V - c
+        return 0.5 * np.einsum("ij,ij->i", diff, diff) - np.logaddexp(
+            0, pre).sum(axis=1)
+
+    @staticmethod
+    def check_input(X, estimator_name):
+        """Any finite input is valid (finiteness is checked on validation)."""
+
+
 BERNOULLI = BernoulliUnits()
+GAUSSIAN = GaussianUnits()
 
 #: Unit types by name.
-UNITS = {"bernoulli": BERNOULLI}
+UNITS = {"bernoulli": BERNOULLI, "gaussian": GAUSSIAN}

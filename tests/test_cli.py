@@ -228,7 +228,7 @@ def test_select_rates_writes_the_grid_and_a_rates_file(tmp_path, capsys):
     assert main(argv) == 0
     chosen = json.loads((tmp_path / "selected_rates_demo.json").read_text())
     assert set(chosen) == {"pretrain_learning_rate", "learning_rate"}
-    assert set(chosen["learning_rate"]) == {"DBN", "DpRBM", "Dsigm"}
+    assert set(chosen["learning_rate"]) == {"DBN", "DpRBM", "Dsigm", "Drelu"}
     md = (tmp_path / "select_rates_demo.md").read_text()
     assert md.count("| DBN |") == 16 and md.count("| Dsigm |") == 4
     assert "the test set is not used" in md

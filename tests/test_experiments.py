@@ -119,7 +119,7 @@ def test_settings_overrides_are_checked():
 def test_learning_rate_overrides():
     rates = get_settings("birdsong", "quick", {"learning_rate": {"Dsigm": 0.1}})[
         "learning_rate"]
-    assert rates == {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 0.1}
+    assert rates == {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 0.1, "Drelu": 0.1}
     assert set(get_settings("mnist", "quick", {"learning_rate": 0.05})[
         "learning_rate"].values()) == {0.05}
     assert get_settings("mnist", "quick", {"pretrain_learning_rate": 1})[
@@ -141,14 +141,15 @@ def test_learning_rate_overrides():
 def test_compare_pretraining_digits_structure():
     summary, runs = compare_pretraining("digits", settings=TINY, n_seeds=2,
                                         return_runs=True)
-    assert set(summary.model) == {"data", "DBN", "DpRBM", "Dsigm", "RBM stack"}
+    assert set(summary.model) == {"data", "DBN", "DpRBM", "Dsigm", "Drelu",
+                                  "RBM stack"}
     hspm = summary[summary.metric == "hspm"]
     table = hspm.pivot(index="model", columns="layer", values="mean")
-    assert table.shape == (4, 3)
+    assert table.shape == (5, 3)
     assert hspm[hspm.model != "data"].n_seeds.eq(2).all()
     assert ((hspm["mean"] >= 0) & (hspm["mean"] <= 1)).all()
     err = summary[summary.metric == "test_error"]
-    assert set(err.model) == {"DBN", "DpRBM", "Dsigm"}
+    assert set(err.model) == {"DBN", "DpRBM", "Dsigm", "Drelu"}
     # Only k = 2 in the table; every k in Figure 2.
     assert set(summary[summary.metric == "aod"].k) == {2}
     assert set(runs.seed) == {0, 1}
@@ -222,7 +223,7 @@ def test_overlap_vs_classes_curves():
     summary = overlap_vs_classes("digits", settings=TINY)
     aod = summary[summary.metric == "aod"]
     assert set(aod.k) == set(range(2, 11))
-    assert set(aod.model) == {"data", "DBN", "DpRBM", "Dsigm"}
+    assert set(aod.model) == {"data", "DBN", "DpRBM", "Dsigm", "Drelu"}
     assert set(aod["aggregate"]) == {"mean_data", "mean_input", "mean_activation"}
     for _, curve in aod.groupby(["model", "layer", "aggregate"]):
         values = curve.sort_values("k")["mean"].to_numpy()
@@ -349,7 +350,7 @@ def test_a_swapped_cache_entry_is_recomputed(tmp_path):
     fresh, _ = run_comparison("digits", settings=TINY, verbose=0)
     run_comparison("digits", settings=TINY, cache_dir=str(tmp_path), verbose=0)
     outputs = _cached_outputs(tmp_path)
-    assert len(outputs) == 3  # data, DBN+DpRBM, Dsigm
+    assert len(outputs) == 4  # data, DBN+DpRBM, Dsigm, Drelu
     contents = [path.read_bytes() for path in outputs]
     for path, content in zip(outputs, contents[1:] + contents[:1]):
         path.write_bytes(content)
@@ -630,10 +631,10 @@ def test_selection_never_sees_the_test_set(monkeypatch):
         **TINY, "rate_grid": (1.0, 0.1)})
     assert calls
     points = summary[summary.metric == "validation_error"]
-    # 4 + 4 pretrained pairs and 2 Dsigm rates, each scored on the same
-    # stratified 20 % of the training split.
-    assert len(points) == 10
-    assert set(points.model) == {"DBN", "DpRBM", "Dsigm"}
+    # 4 + 4 pretrained pairs and 2 rates each of the Dsigm and the Drelu,
+    # each scored on the same stratified 20 % of the training split.
+    assert len(points) == 12
+    assert set(points.model) == {"DBN", "DpRBM", "Dsigm", "Drelu"}
     chosen = summary.attrs["selected"]
     losses = summary[summary.metric == "validation_log_loss"]
     dsigm = points[points.model == "Dsigm"].merge(

@@ -364,4 +364,21 @@ def comparison_sentence(runs, dataset, aggregate="mean_data"):
             f"{'less' if less else 'no less'} (average AOD among 2 classes "
             f"{overlap['DpRBM'].mean:.3f} vs {overlap['Dsigm'].mean:.3f}): the "
             f"paper's sparseness claim {'holds' if sparse_everywhere else 'fails'}"
-            f" and its overlap claim {'holds' if less else 'fails'} here.")
+            f" and its overlap claim {'holds' if less else 'fails'} here."
+            + _relu_sentence(runs, layers, top, aggregate))
+
+
+def _relu_sentence(runs, layers, top, aggregate):
+    """The ReLU control (not in the paper), when it was run."""
+    relu = [_quantity(runs, "", model="Drelu", metric="hspm", layer=layer)
+            for layer in layers]
+    if not layers or not all(q.values.size for q in relu):
+        return ""
+    dprbm = [_quantity(runs, "", model="DpRBM", metric="hspm", layer=layer)
+             for layer in layers]
+    sparser = sum(r.mean > d.mean for r, d in zip(relu, dprbm))
+    aod = _quantity(runs, "", model="Drelu", metric="aod", layer=top, k=2,
+                    aggregate=aggregate)
+    return (f" The ReLU network without pretraining (Drelu, not in the paper) "
+            f"is sparser than the DpRBM in {sparser} of {len(layers)} hidden "
+            f"layers (top-layer AOD among 2 classes {aod.mean:.3f}).")

@@ -1,10 +1,12 @@
-"""Tables 1 and 2 of Li et al. (2013): DBN, DpRBM and Dsigm compared.
+"""Tables 1 and 2 of Li et al. (2013): DBN, DpRBM, Dsigm (and Drelu) compared.
 
-One seed of the comparison is two independent tasks: the *pretrained* task
-fits one :class:`~sklearn_sparsity.StackedRBMTransformer` and starts both the
-DBN (fine-tuned) and the DpRBM (only the output layer trained) from that same
-stack, so the stack is pretrained once; the *Dsigm* task trains the randomly
-initialised network. Each task measures, on the test set, the HSPM of every
+One seed of the comparison is up to three independent tasks: the
+*pretrained* task fits one :class:`~sklearn_sparsity.StackedRBMTransformer`
+and starts both the DBN (fine-tuned) and the DpRBM (only the output layer
+trained) from that same stack, so the stack is pretrained once; the *Dsigm*
+task trains the randomly initialised sigmoid network, the *Drelu* task the
+rectifier network (not in the paper: the control for "pretraining makes a
+network sparse"). Each task measures, on the test set, the HSPM of every
 hidden layer, the test error, the activation threshold tau of every layer (the
 paper's rule) and the average activation overlapping degree (AOD) among ``k``
 classes for every ``k``; the same records serve Tables 1-2 and Figure 2.
@@ -97,7 +99,7 @@ def _data_records(dataset, X_test, y_test, settings):
 
 #: The networks whose records each kind of comparison task returns.
 _TASK_MODELS = {"data": ("data",), "pretrained": ("DBN", "DpRBM", "RBM stack"),
-                "dsigm": ("Dsigm",)}
+                "dsigm": ("Dsigm",), "drelu": ("Drelu",)}
 
 
 def _comparison_task(kind, dataset, settings, seed, data_home=None,
@@ -123,7 +125,7 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
     if kind == "data":
         return _data_records(dataset, X_test, y_test, settings)
     if kind == "pretrained":
-        models = ("DBN", "DpRBM")
+        models = [m for m in ("DBN", "DpRBM") if m in settings["models"]]
         stacks = {}
         for model in models:
             rate = pretrain_rate(settings, model)
@@ -136,7 +138,7 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
                             "value": stack_training_seconds(stacks[rate]),
                             "pretrain_lr": rate})
     else:
-        stacks, models = {}, ("Dsigm",)
+        stacks, models = {}, _TASK_MODELS[kind]
     for model in models:
         stack = stacks.get(pretrain_rate(settings, model)) if stacks else None
         tic = time.perf_counter()
@@ -151,19 +153,27 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
 
 def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
                      fit_verbose=0):
-    """The tasks of the comparison: the data, then two per seed."""
+    """The tasks of the comparison: the data, then up to three per seed."""
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
               "cache_dir": cache_dir, "verbose": fit_verbose}
     # Costs for the estimate of the remaining time: the data task only
     # measures; the pretrained task trains a stack and two networks.
     tasks = [Task(f"{dataset} data", _comparison_task,
                   {"kind": "data", "seed": 0, **common}, cost=0.02)]
+    models = settings["models"]
+    pretrained = "+".join(m for m in ("DBN", "DpRBM") if m in models)
     for seed in range(n_seeds):
-        tasks.append(Task(f"{dataset} DBN+DpRBM seed={seed}", _comparison_task,
-                          {"kind": "pretrained", "seed": seed, **common},
-                          cost=2.0))
-        tasks.append(Task(f"{dataset} Dsigm seed={seed}", _comparison_task,
-                          {"kind": "dsigm", "seed": seed, **common}))
+        if pretrained:
+            tasks.append(Task(f"{dataset} {pretrained} seed={seed}",
+                              _comparison_task,
+                              {"kind": "pretrained", "seed": seed, **common},
+                              cost=2.0 if "+" in pretrained else 1.5))
+        for model in ("Dsigm", "Drelu"):
+            if model in models:
+                tasks.append(Task(f"{dataset} {model} seed={seed}",
+                                  _comparison_task,
+                                  {"kind": model.lower(), "seed": seed,
+                                   **common}))
     return tasks
 
 
@@ -205,14 +215,16 @@ def _warn_failures(report):
 def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
                         data_home=None, n_seeds=1, n_jobs=1, backend=None,
                         cache_dir=None, verbose=0, return_runs=False):
-    """Tables 1 and 2: sparseness and test error of DBN, DpRBM and Dsigm.
+    """Tables 1 and 2: sparseness and test error of DBN, DpRBM, Dsigm and Drelu.
 
     For every seed, one RBM stack is pretrained and both the DBN
     (pretraining + fine-tuning) and the DpRBM (pretrained hidden layers kept
     as they are, only the output layer trained) start from it; the Dsigm
-    (same network, random initialisation, back-propagation only) is trained
-    independently. All networks train for a fixed number of epochs
-    (``tol=None``), as in the paper. On the test set, the function measures
+    (same network, random initialisation, back-propagation only) and the
+    Drelu (rectifier hidden units, He initialisation; not in the paper) are
+    trained independently. ``settings["models"]`` selects the networks. All
+    networks train for a fixed number of epochs (``tol=None``), as in the
+    paper. On the test set, the function measures
     the mean HSPM of the input (``model="data"``, ``layer=0``) and of every
     hidden layer, the test error, the threshold tau of every layer (the
     paper's rule, see :func:`overlap_vs_classes`) and the average AOD among

@@ -1,7 +1,7 @@
 """Loading the experiments' data: train/test arrays and the input scaler."""
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler, QuantileTransformer
+from sklearn.preprocessing import MinMaxScaler, QuantileTransformer, StandardScaler
 
 from ..datasets import load_birdsong, load_digits_unit, load_mnist
 
@@ -36,7 +36,10 @@ def load_experiment_data(dataset, settings, data_home=None):
         ``settings["scaler"] == "minmax"`` (the paper's choice) a
         :class:`~sklearn.preprocessing.MinMaxScaler` (``clip=True``, so test
         frames stay in [0, 1]); with ``"quantile"`` a
-        :class:`~sklearn.preprocessing.QuantileTransformer` (uniform output).
+        :class:`~sklearn.preprocessing.QuantileTransformer` (uniform output);
+        with ``"standard"`` a :class:`~sklearn.preprocessing.StandardScaler`
+        (zero mean, unit variance: for Gaussian visible units, not in
+        [0, 1]).
     settings : dict
         Uses ``max_train`` and ``max_test``: stratified subsamples of that
         many rows (None: all), and ``scaler`` (Birdsong only).
@@ -46,8 +49,8 @@ def load_experiment_data(dataset, settings, data_home=None):
     Returns
     -------
     X, y, X_test, y_test : ndarray
-        float32 features in [0, 1] and labels.
-    scaler : MinMaxScaler, QuantileTransformer or None
+        float32 features (in [0, 1] unless standardised) and labels.
+    scaler : MinMaxScaler, QuantileTransformer, StandardScaler or None
         The fitted scaler (birdsong only); the models see scaled data.
     """
     scaler = None
@@ -66,6 +69,8 @@ def load_experiment_data(dataset, settings, data_home=None):
     if dataset == "birdsong":
         if settings.get("scaler", "minmax") == "quantile":
             scaler = QuantileTransformer(random_state=0).fit(X)
+        elif settings.get("scaler") == "standard":
+            scaler = StandardScaler().fit(X)
         else:
             scaler = MinMaxScaler(clip=True).fit(X)
         X = scaler.transform(X).astype(np.float32)

@@ -8,9 +8,10 @@ every experiment.
 from joblib import Memory
 
 from .._pretrained_mlp import PretrainedMLPClassifier
+from ._settings import NETWORKS
 
-#: The three networks of the paper.
-MODELS = ("DBN", "DpRBM", "Dsigm")
+#: The networks: the paper's three and the ReLU control.
+MODELS = NETWORKS
 
 
 def pretrain_rate(settings, model="DpRBM"):
@@ -36,7 +37,7 @@ def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
         pretrain_epochs=(settings["pretrain_epochs"] if n_epochs is None
                          else n_epochs),
         pretrain_learning_rate=learning_rate, batch_size=settings["batch_size"],
-        momentum=settings["momentum"],
+        visible_units=settings["visible_units"], momentum=settings["momentum"],
         momentum_schedule=settings["momentum_schedule"],
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
         memory=Memory(cache_dir, verbose=0), verbose=verbose,
@@ -45,11 +46,14 @@ def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
 
 
 def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
-    """The network ``model`` ("DBN", "DpRBM" or "Dsigm") of ``settings``.
+    """The network ``model`` ("DBN", "DpRBM", "Dsigm" or "Drelu") of ``settings``.
 
     It trains for a fixed number of epochs (``tol=None``) from the paper's
     initialisation (``init="normal"``: weights from N(0, ``init_std``), also
-    for the output layer), as in the paper.
+    for the output layer), as in the paper. The Drelu (rectifier hidden
+    units, not in the paper) starts from He's initialisation instead
+    (``init="auto"``), the standard one for rectifiers: from N(0, 0.01) a
+    deep ReLU network's signal vanishes.
     ``learning_rate`` defaults to the model's back-propagation rate in
     ``settings``. The pretrained networks are fitted with an already fitted
     stack (``fit(X, y, pretrainer=stack)``).
@@ -59,9 +63,12 @@ def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
                          f"{', '.join(MODELS)}.")
     if learning_rate is None:
         learning_rate = settings["learning_rate"][model]
-    pretrained = model != "Dsigm"
+    pretrained = model in ("DBN", "DpRBM")
+    relu = model == "Drelu"
     return PretrainedMLPClassifier(
         settings["hidden_layer_sizes"],
+        activation="relu" if relu else "logistic",
+        visible_units=settings["visible_units"],
         pretrain=pretrained, finetune=model != "DpRBM",
         pretrain_epochs=settings["pretrain_epochs"],
         pretrain_learning_rate=(pretrain_rate(settings, model) if pretrained
@@ -70,7 +77,8 @@ def make_classifier(model, settings, seed, *, learning_rate=None, verbose=0):
         batch_size=settings["batch_size"], momentum=settings["momentum"],
         momentum_schedule=settings["momentum_schedule"],
         weight_decay=settings["weight_decay"], loss=settings["loss"],
-        init="normal", init_std=settings["init_std"], tol=None,
+        init="auto" if relu else "normal", init_std=settings["init_std"],
+        tol=None,
         random_state=seed, verbose=verbose,
     )
 

@@ -7,7 +7,8 @@ Each function takes summary records (dicts with ``mean`` and ``std``, from
 import math
 
 _COLORS = {"data": "0.4", "DBN": "tab:blue", "DpRBM": "tab:green",
-           "Dsigm": "tab:red"}
+           "Dsigm": "tab:red", "Drelu": "tab:purple"}
+_NETWORKS = ("DBN", "DpRBM", "Dsigm", "Drelu")
 
 
 def _pyplot():
@@ -54,7 +55,7 @@ def plot_comparison(summary, path, title="", aggregate="mean_data"):
     plt = _pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     data = _select(summary, model="data", metric="hspm")
-    for model in ("DBN", "DpRBM", "Dsigm"):
+    for model in _NETWORKS:
         rows = sorted(_select(summary, model=model, metric="hspm"),
                       key=lambda r: r["layer"])
         if not rows:
@@ -70,7 +71,7 @@ def plot_comparison(summary, path, title="", aggregate="mean_data"):
     ax1.set_title("Sparseness per layer")
     top = max((r["layer"] for r in summary if r["metric"] == "aod"
                and r["model"] != "data"), default=None)
-    for model in ("data", "DBN", "DpRBM", "Dsigm"):
+    for model in ("data", *_NETWORKS):
         layer = 0 if model == "data" else top
         rows = sorted(_select(summary, model=model, metric="aod", layer=layer,
                               aggregate=aggregate), key=lambda r: r["k"])
@@ -106,7 +107,7 @@ def plot_overlap(summary, path, title="", aggregates=("mean_data",)):
             if data:
                 _band(ax, [r["k"] for r in data], data, marker=".",
                       label="data", color=_COLORS["data"], linestyle="--")
-            for model in ("DBN", "DpRBM", "Dsigm"):
+            for model in _NETWORKS:
                 rows = sorted(_select(summary, model=model, metric="aod",
                                       layer=layer, aggregate=aggregate),
                               key=lambda r: r["k"])

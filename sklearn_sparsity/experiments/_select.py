@@ -7,16 +7,19 @@ with every rate on part of the **training** data and judged by its error on
 the rest (a stratified validation split); the test set is never used.
 
 Each network gets its own rates: the DBN and the DpRBM each choose a
-pretraining rate and a back-propagation rate jointly (16 pairs), the Dsigm a
-back-propagation rate (4). The grid's records keep every point, so the other
+pretraining rate and a back-propagation rate jointly (16 pairs), the Dsigm
+and the Drelu a back-propagation rate (4). ``settings["models"]`` limits the
+grid to some networks. The grid's records keep every point, so the other
 reading, one stack shared by the DBN and the DpRBM as in Tables 1-2 before,
 can be read off the same file.
 """
 
 import tempfile
 import time
+import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from ..metrics import mean_hoyer_sparseness
@@ -87,8 +90,13 @@ def _selection_task_uncached(kind, dataset, settings, seed, pretrain_lr=None,
                     "value": stack_training_seconds(stack)})
         return out
     tic = time.perf_counter()
-    clf = make_classifier(kind, settings, seed, learning_rate=lr,
-                          verbose=verbose).fit(X_fit, y_fit, pretrainer=stack)
+    with warnings.catch_warnings():
+        # Some points of the grid are expected not to learn (their
+        # validation error says so); no warning per point.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = make_classifier(kind, settings, seed, learning_rate=lr,
+                              verbose=verbose).fit(X_fit, y_fit,
+                                                   pretrainer=stack)
     seconds = time.perf_counter() - tic
     proba = clf.predict_proba(X_val)
     y_index = np.searchsorted(clf.classes_, y_val)
@@ -107,27 +115,33 @@ def _selection_task_uncached(kind, dataset, settings, seed, pretrain_lr=None,
 
 def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
                     fit_verbose=0):
-    """The grid's tasks: the stacks first, then the Dsigm, DpRBM and DBN runs.
+    """The grid's tasks: the stacks first, then the Dsigm, Drelu, DpRBM and DBN runs.
 
     Stacks come first so that parallel workers find them in the layer cache
-    when the networks that start from them begin.
+    when the networks that start from them begin. Only the networks of
+    ``settings["models"]`` are in the grid.
     """
     rates = settings["rate_grid"]
+    models = settings["models"]
+    pretrained = [m for m in PRETRAINED[::-1] if m in models]
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
               "cache_dir": cache_dir, "verbose": fit_verbose}
     tasks = []
-    for seed in range(n_seeds):
+    for seed in range(n_seeds if pretrained else 0):
         tasks += [Task(f"{dataset} stack pretrain_lr={p} seed={seed}",
                        _selection_task,
                        {"kind": "stack", "seed": seed, "pretrain_lr": p, **common},
                        cost=0.5)
                   for p in rates]
     for seed in range(n_seeds):
-        tasks += [Task(f"{dataset} Dsigm lr={f} seed={seed}", _selection_task,
-                       {"kind": "Dsigm", "seed": seed, "lr": f, **common})
-                  for f in rates]
+        for model in ("Dsigm", "Drelu"):
+            if model in models:
+                tasks += [Task(f"{dataset} {model} lr={f} seed={seed}",
+                               _selection_task,
+                               {"kind": model, "seed": seed, "lr": f, **common})
+                          for f in rates]
         for p in rates:
-            for model in PRETRAINED[::-1]:  # DpRBM: one layer to train, faster
+            for model in pretrained:  # DpRBM: one layer to train, faster
                 tasks += [Task(f"{dataset} {model} pretrain_lr={p} lr={f} "
                                f"seed={seed}", _selection_task,
                                {"kind": model, "seed": seed, "pretrain_lr": p,
@@ -181,7 +195,7 @@ def chosen_rates(summary, rates=None):
     -------
     chosen : dict
         ``{"pretrain_learning_rate": {"DBN": p, "DpRBM": p}, "learning_rate":
-        {"DBN": f, "DpRBM": f, "Dsigm": f}}``, a valid ``settings`` override
+        {"DBN": f, "DpRBM": f, "Dsigm": f, "Drelu": f}}``, a valid ``settings`` override
         of :func:`~sklearn_sparsity.experiments.get_settings`; networks
         missing from ``summary`` (failed runs) are left out.
     """

@@ -10,7 +10,11 @@ from numbers import Integral, Real
 import numpy as np
 
 DATASETS = ("digits", "mnist", "birdsong")
-SCALERS = ("minmax", "quantile")
+SCALERS = ("minmax", "quantile", "standard")
+VISIBLE_UNITS = ("bernoulli", "gaussian")
+#: The networks compared: the paper's three, then the ReLU control (not in
+#: the paper).
+NETWORKS = ("DBN", "DpRBM", "Dsigm", "Drelu")
 SCALES = ("quick", "paper")
 AGGREGATES = ("mean_data", "mean_input", "mean_activation")
 MOMENTUM_SCHEDULES = ("linear", "step")
@@ -46,7 +50,13 @@ _COMMON = {
     "init_std": 0.01,
     # Pretraining rate of the stack each pretrained network starts from.
     "pretrain_learning_rate": {"DBN": 0.1, "DpRBM": 0.1},
-    "learning_rate": {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 1.0},
+    "learning_rate": {"DBN": 0.1, "DpRBM": 0.1, "Dsigm": 1.0, "Drelu": 0.1},
+    # Networks to train (a subset of NETWORKS, in that order).
+    "models": NETWORKS,
+    # Visible units of the first RBM: "bernoulli" (the paper's, data in
+    # [0, 1]) or "gaussian" (standardised real-valued data: needs the
+    # "standard" scaler; a row beyond the paper for Birdsong).
+    "visible_units": "bernoulli",
     # "linear": the ramp of Section 5 (tables, Figure 1(b, c)); "step": the
     # caption of Figure 1(a), "0.5 in the first 25 epochs and 0.9 in the
     # rest 25", which Figure 1(a) follows.
@@ -69,7 +79,8 @@ _COMMON = {
     # How Birdsong's MFCCs are mapped to [0, 1] (the other data sets are
     # already in [0, 1]): "minmax", the paper's min-max scaling, or
     # "quantile", each feature's empirical CDF (a deviation: see
-    # docs/reproduction.rst).
+    # docs/reproduction.rst), or "standard" (zero mean, unit variance, for
+    # Gaussian visible units).
     "scaler": "minmax",
     "ks": tuple(range(2, 11)),
 }
@@ -206,7 +217,16 @@ def get_settings(dataset, scale, overrides=None):
                 _check_rate(f"{key}[{model!r}]", rate)
             settings[key].update(rates)
             continue
+        if key == "models":
+            value = tuple(value)
+            unknown = [m for m in value if m not in NETWORKS]
+            if unknown or not value:
+                raise ValueError(
+                    f"Setting 'models' must name some of {', '.join(NETWORKS)}; "
+                    f"got {value!r}.")
+            value = tuple(m for m in NETWORKS if m in value)
         for name, allowed in (("scaler", SCALERS), ("aggregate", AGGREGATES),
+                              ("visible_units", VISIBLE_UNITS),
                               ("momentum_schedule", MOMENTUM_SCHEDULES),
                               ("figure1a_momentum_schedule", MOMENTUM_SCHEDULES),
                               ("loss", LOSSES)):
@@ -230,4 +250,16 @@ def get_settings(dataset, scale, overrides=None):
         settings[key] = value
     settings["hidden_layer_sizes"] = tuple(int(s) for s in
                                            settings["hidden_layer_sizes"])
+    if (settings["visible_units"] == "gaussian") != (
+            settings["scaler"] == "standard"):
+        raise ValueError(
+            "Gaussian visible units model standardised data, and only they "
+            "take it: set visible_units='gaussian' together with "
+            "scaler='standard' (got visible_units="
+            f"{settings['visible_units']!r}, scaler={settings['scaler']!r}).")
+    if settings["scaler"] != "minmax" and dataset != "birdsong":
+        raise ValueError(
+            f"Setting 'scaler' applies to birdsong only (the {dataset} images "
+            "are already in [0, 1]); got scaler="
+            f"{settings['scaler']!r}.")
     return settings

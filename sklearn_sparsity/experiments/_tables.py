@@ -14,7 +14,8 @@ from ._records import fmt
 #: Which data set each of the paper's tables uses, and the table's number.
 TABLE_DATASETS = {"table1": "mnist", "table2": "birdsong"}
 TABLE_NUMBERS = {"mnist": 1, "birdsong": 2}
-NETWORKS = ("data", "DBN", "DpRBM", "Dsigm")
+#: Rows of the tables: the data, the paper's networks, the ReLU control.
+NETWORKS = ("data", "DBN", "DpRBM", "Dsigm", "Drelu")
 #: The three readings of eq. (9), the literal one first.
 AGGREGATE_TITLES = {
     "mean_data": "eq. 9 as written: activation at the class-mean sample "
@@ -57,16 +58,25 @@ def _paper_cell(value, scale=1.0, digits=3, unit=""):
     return fmt(scale * value, digits=digits) + unit
 
 
+def _networks(summary, paper=None):
+    """The table's networks: those measured (all of the paper's without data)."""
+    present = {r["model"] for r in summary}
+    if not present and paper is not None:
+        present = set(paper)
+    return [m for m in NETWORKS if m in present]
+
+
 def comparison_rows(summary, n_layers, paper=None):
     """HSPM of the data and of every hidden layer, and the test error.
 
-    One row per network; with ``paper`` (a table of ``_paper``), the
-    paper's row under each of ours.
+    One row per measured network; with ``paper`` (a table of ``_paper``),
+    the paper's row under each of ours (none under the Drelu, which the
+    paper does not have).
     """
     header = (["network", "input"] + [f"layer {i}" for i in range(1, n_layers + 1)]
               + ["test error"])
     rows = []
-    for model in NETWORKS:
+    for model in _networks(summary, paper):
         if model == "data":
             ours = ([_cell(find(summary, model=model, metric="hspm", layer=0))]
                     + [""] * (n_layers + 1))
@@ -77,7 +87,7 @@ def comparison_rows(summary, n_layers, paper=None):
                     + [_cell(find(summary, model=model, metric="test_error"),
                              100, 2, " %")])
         rows.append([model, *ours])
-        if paper is not None:
+        if paper is not None and model in paper:
             values = paper[model]
             if model == "data":
                 theirs = [_paper_cell(values["hspm"][0])] + [""] * (n_layers + 1)
@@ -103,7 +113,7 @@ def aod_rows(summary, aggregate, k=2, dataset=None):
     layers = _aod_layers(summary)
     header = ["network"] + [("input" if v == 0 else f"layer {v}") for v in layers]
     rows = []
-    for model in NETWORKS:
+    for model in _networks(summary):
         rows.append([model] + [
             _cell(find(summary, model=model, metric="aod", layer=layer, k=k,
                        aggregate=aggregate))

@@ -19,7 +19,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import NUMPY
-from .._units import BERNOULLI
+from .._units import BERNOULLI, GAUSSIAN
 from ._overlap import _class_means
 
 _SUPPORTED = (
@@ -91,9 +91,12 @@ def _hidden_layers(estimator):
             )
         ]
     if isinstance(estimator, (MLPClassifier, MLPRegressor)):
-        # No visible layer: the threshold rule uses c = 0.
+        # No visible layer: the threshold rule uses c = 0, and linear
+        # reconstruction units for rectifier and identity layers.
+        units = (GAUSSIAN if estimator.activation in ("relu", "identity")
+                 else BERNOULLI)
         return [
-            _Layer(W, b, None, estimator.activation)
+            _Layer(W, b, None, estimator.activation, units)
             for W, b in zip(estimator.coefs_[:-1], estimator.intercepts_[:-1])
         ]
     hook = getattr(estimator, "_sparsity_layers", None)
