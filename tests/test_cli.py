@@ -319,7 +319,10 @@ def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
          "--n-jobs", n_jobs],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**__import__("os").environ, "PYTHONUNBUFFERED": "1"},
-        start_new_session=True)
+        start_new_session=True,
+        # A shell's background job ignores SIGINT, and a child inherits
+        # that: give the command the default disposition, as in a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stdout:
             if "[PretrainedMLP] epoch 3/400" in line:
