@@ -762,7 +762,8 @@ class PretrainedMLPClassifier(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.input_tags.positive_only = bool(self.pretrain)
+        tags.input_tags.positive_only = bool(self.pretrain) and (
+            self.visible_units == "bernoulli")
         # transform/transform_layers expose hidden activations.
         tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
         # The DpRBM trains only a linear output layer on hidden features

@@ -4,7 +4,7 @@ import inspect
 from unittest import mock
 
 import sklearn
-from _instances import INSTANCES, expected_failed_checks
+from _instances import INSTANCES, REAL_VALUED_INSTANCES, expected_failed_checks
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -54,9 +54,16 @@ def test_sklearn_compatible_estimator(estimator, check):
         check(estimator)
 
 
+@parametrize_with_checks(REAL_VALUED_INSTANCES,
+                         expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_real_valued_estimator(estimator, check):
+    # Plain checks: no adaptation of the checks' data (any finite input).
+    check(estimator)
+
+
 def test_param_validation():
     """Invalid parameter types and values are rejected with clear errors."""
-    for estimator in INSTANCES:
+    for estimator in [*INSTANCES, *REAL_VALUED_INSTANCES]:
         estimator_checks.check_param_validation(type(estimator).__name__, estimator)
 
 
