@@ -312,7 +312,7 @@ class StackedRBMTransformer(
         epochs = per_layer(self.n_epochs, n_layers, "n_epochs", kind=Integral)
         rates = per_layer(self.learning_rate, n_layers, "learning_rate")
         if np.ndim(self.learning_rate) == 0:
-            rates[0] *= UNITS[self.visible_units].rate_scale
+            rates[0] /= UNITS[self.visible_units].rate_divisor
         momentum = check_momentum(self.momentum)
         return sizes, epochs, rates, momentum
 

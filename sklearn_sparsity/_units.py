@@ -21,8 +21,8 @@ class BernoulliUnits:
     """Binary units: mean ``sigmoid(pre)``, samples in {0, 1}, data in [0, 1]."""
 
     name = "bernoulli"
-    #: Factor applied to a layer's scalar learning rate (see ``GaussianUnits``).
-    rate_scale = 1.0
+    #: A layer's scalar learning rate is divided by this (see ``GaussianUnits``).
+    rate_divisor = 1
 
     def __init__(self, backend=NUMPY):
         self.backend = backend
@@ -95,7 +95,7 @@ class GaussianUnits:
     name = "gaussian"
     #: A scalar learning rate is divided by 10 for a layer with these
     #: visible units (Hinton's guide: one to two orders of magnitude).
-    rate_scale = 0.1
+    rate_divisor = 10
 
     def __init__(self, backend=NUMPY):
         self.backend = backend

@@ -39,6 +39,55 @@ def test_gradient_matches_finite_differences():
                 assert_allclose(-ws.grad_W[layer][idx], numeric, rtol=1e-5, atol=1e-9)
 
 
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_relu_gradient_matches_finite_differences(loss):
+    # Two ReLU hidden layers; inputs and weights keep every pre-activation
+    # away from the kink at 0, where the derivative is not defined.
+    rng = np.random.RandomState(3)
+    X = rng.uniform(size=(6, 4))
+    Y = np.eye(3)[rng.randint(3, size=6)]
+    coefs = [rng.normal(size=(4, 5)), rng.normal(size=(5, 5)),
+             rng.normal(size=(5, 3))]
+    intercepts = [rng.normal(size=5), rng.normal(size=5), rng.normal(size=3)]
+    acts = forward(X, coefs, intercepts, loss, activation="relu")
+    assert (acts[0] == 0).any() and (acts[0] > 0).any()  # both branches
+    ws = BackpropWorkspace(6, 4, coefs, np.float64)
+    acts = forward(X, coefs, intercepts, loss, out=ws.acts, activation="relu")
+    backward(X, Y, acts, coefs, loss, ws, first_trainable=0, activation="relu")
+    eps = 1e-6
+
+    def mean_loss():
+        return data_loss(forward(X, coefs, intercepts, loss,
+                                 activation="relu")[-1], Y, loss) / 6
+
+    for layer in range(3):
+        for idx in [(0, 0), (1, 2), (3, 1)]:
+            W = coefs[layer]
+            old = W[idx]
+            W[idx] = old + eps
+            up = mean_loss()
+            W[idx] = old - eps
+            down = mean_loss()
+            W[idx] = old
+            numeric = (up - down) / (2 * eps)
+            assert_allclose(-ws.grad_W[layer][idx], numeric, rtol=1e-5, atol=1e-9)
+
+
+def test_relu_forward_is_the_rectifier_and_the_output_is_unchanged():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(5, 3))
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
+    intercepts = [rng.normal(size=4), rng.normal(size=2)]
+    hidden, out = forward(X, coefs, intercepts, "log_loss", activation="relu")
+    assert_allclose(hidden, np.maximum(X @ coefs[0] + intercepts[0], 0))
+    Z = hidden @ coefs[1] + intercepts[1]
+    expected = np.exp(Z - Z.max(axis=1, keepdims=True))
+    assert_allclose(out, expected / expected.sum(axis=1, keepdims=True))
+    # loss=None: every layer is a hidden (rectifier) layer.
+    top = forward(X, coefs, intercepts, None, activation="relu")[-1]
+    assert_allclose(top, np.maximum(hidden @ coefs[1] + intercepts[1], 0))
+
+
 def _state(seed=0, n_epochs=4, dtype=np.float64):
     rng = np.random.default_rng(seed)
     coefs = [rng.normal(0, 0.1, (6, 5)).astype(dtype),

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.validation import check_is_fitted
 
@@ -499,3 +499,74 @@ def test_early_stopping_with_a_class_too_small_to_stratify(small):
                                   **{**FAST, "tol": 0.0})
     clf.fit(X, y)
     assert 99 in clf.classes_ and len(clf.validation_scores_) >= 1
+
+
+# ------------------------------------------------ ReLU and Gaussian input
+def test_drelu_learns_with_sparse_rectified_activations(digits):
+    X, y = digits
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    clf = PretrainedMLPClassifier((64, 64), activation="relu", pretrain=False,
+                                  n_epochs=20, batch_size=20, tol=None,
+                                  random_state=0).fit(X_tr, y_tr)
+    assert clf.score(X_te, y_te) >= 0.9
+    layers = clf.transform_layers(X_te)
+    assert all(H.min() == 0 and (H == 0).mean() > 0.2 for H in layers)
+    assert not np.all(layers[-1] <= 1)  # not a sigmoid
+    # He initialisation under init="auto": std sqrt(2 / fan_in).
+    start = PretrainedMLPClassifier((256,), activation="relu", pretrain=False,
+                                    n_epochs=1, learning_rate=1e-9, tol=None,
+                                    momentum=0.0, weight_decay=0.0,
+                                    random_state=0).fit(X_tr, y_tr)
+    assert start.coefs_[0].std() == pytest.approx(np.sqrt(2 / 64), rel=0.05)
+
+
+def test_relu_needs_pretrain_false_and_keeps_its_activation(small):
+    X, y = small
+    with pytest.raises(ValueError, match="pretrain=False"):
+        PretrainedMLPClassifier((8,), activation="relu", **FAST).fit(X, y)
+    clf = PretrainedMLPClassifier((8,), activation="relu", pretrain=False,
+                                  warm_start=True, **FAST).fit(X, y)
+    clf.set_params(activation="logistic")
+    with pytest.raises(ValueError, match="relu hidden units"):
+        clf.fit(X, y)
+
+
+def test_relu_layers_use_the_linear_reconstruction(small):
+    from sklearn.neural_network import MLPClassifier
+
+    from sklearn_sparsity._units import BERNOULLI, GAUSSIAN
+    from sklearn_sparsity.metrics import select_activation_threshold
+    from sklearn_sparsity.metrics._layers import _hidden_layers
+
+    X, y = small
+    clf = PretrainedMLPClassifier((8, 8), activation="relu", pretrain=False,
+                                  **FAST).fit(X, y)
+    layers = _hidden_layers(clf)
+    assert [layer.units for layer in layers] == [GAUSSIAN, GAUSSIAN]
+    # tau by brute force with s W^T as the reconstruction: the largest
+    # activation value whose thresholded code moves it by less than tol.
+    H = clf.transform_layers(X)[0]
+    W = clf.coefs_[0]
+    result = select_activation_threshold(clf, X, layer=0, tol=0.05,
+                                         candidates=H.size)
+    passing = [t for t in np.unique(H) if np.mean(np.sum(
+        ((np.where(H >= t, H, 0) - H) @ W.T) ** 2, axis=1)) < 0.05]
+    assert result.tau == pytest.approx(max(passing))
+    mlp = MLPClassifier((8,), activation="relu", max_iter=20,
+                        random_state=0).fit(X, y)
+    assert _hidden_layers(mlp)[0].units is GAUSSIAN
+    sig = MLPClassifier((8,), activation="logistic", max_iter=20,
+                        random_state=0).fit(X, y)
+    assert _hidden_layers(sig)[0].units is BERNOULLI
+
+
+def test_gaussian_input_dbn_on_standardised_data(digits):
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = digits
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    model = make_pipeline(StandardScaler(), PretrainedMLPClassifier(
+        (64,), visible_units="gaussian", pretrain_epochs=5, n_epochs=20,
+        batch_size=20, tol=None, random_state=0))
+    assert model.fit(X_tr, y_tr).score(X_te, y_te) >= 0.9
+    assert model[-1].pretrainer_.visible_units == "gaussian"

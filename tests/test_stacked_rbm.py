@@ -370,3 +370,62 @@ def test_pickle_keeps_the_training_state(digits):
     stack.fit(digits)
     copy.fit(digits)
     assert_array_equal(stack.coefs_[0], copy.coefs_[0])
+
+
+# ------------------------------------------------- Gaussian visible units
+@pytest.fixture(scope="module")
+def standardized(digits):
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler().fit_transform(digits)
+
+
+def test_gaussian_first_layer_learns_real_valued_data(standardized, digits):
+    X = standardized
+    assert X.min() < 0 and X.max() > 1  # rejected by Bernoulli units
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        StackedRBMTransformer((16,), n_epochs=1).fit(X)
+    stack = StackedRBMTransformer((32, 16), n_epochs=10, batch_size=20,
+                                  visible_units="gaussian", random_state=0)
+    stack.fit(X)
+    errors = stack.history_[0]["reconstruction_error"]
+    assert errors[-1] < 0.8 * errors[0]
+    # inverse_transform is on the data's scale: the one-layer mean-field
+    # reconstruction explains part of the variance, with values outside
+    # [0, 1] like the data.
+    one = StackedRBMTransformer((32,), n_epochs=10, batch_size=20,
+                                visible_units="gaussian", random_state=0).fit(X)
+    R = one.inverse_transform(one.transform(X))
+    assert R.min() < 0 and R.max() > 1
+    assert np.mean((R - X) ** 2) < 0.7 * np.mean((X - X.mean(axis=0)) ** 2)
+    assert not stack.__sklearn_tags__().input_tags.positive_only
+    assert StackedRBMTransformer().__sklearn_tags__().input_tags.positive_only
+
+
+def test_a_scalar_rate_is_a_tenth_for_a_gaussian_first_layer(standardized):
+    common = dict(n_epochs=2, batch_size=20, visible_units="gaussian",
+                  random_state=0)
+    scalar = StackedRBMTransformer((8, 4), learning_rate=0.1, **common)
+    listed = StackedRBMTransformer((8, 4), learning_rate=[0.01, 0.1], **common)
+    for a, b in zip(scalar.fit(standardized).coefs_,
+                    listed.fit(standardized).coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_gaussian_layer_units_reach_the_metrics(standardized):
+    from sklearn_sparsity._units import BERNOULLI, GAUSSIAN
+    from sklearn_sparsity.metrics._layers import _hidden_layers
+
+    stack = StackedRBMTransformer((8, 4), n_epochs=1, visible_units="gaussian",
+                                  random_state=0).fit(standardized)
+    assert [layer.units for layer in _hidden_layers(stack)] == [GAUSSIAN,
+                                                                BERNOULLI]
+
+
+def test_warm_start_keeps_the_visible_units(standardized):
+    stack = StackedRBMTransformer((8,), n_epochs=1, visible_units="gaussian",
+                                  warm_start=True, random_state=0)
+    stack.fit(standardized)
+    stack.set_params(visible_units="bernoulli")
+    with pytest.raises(ValueError, match="gaussian visible units"):
+        stack.fit(standardized)

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.special import expit
 
-from sklearn_sparsity._units import BERNOULLI, UNITS
+from sklearn_sparsity._units import BERNOULLI, GAUSSIAN, UNITS
 
 
 def test_bernoulli_mean_is_the_sigmoid_in_place():
@@ -55,3 +55,42 @@ def test_bernoulli_input_must_lie_in_the_unit_interval(X, message):
 
 def test_unit_types_by_name():
     assert UNITS["bernoulli"] is BERNOULLI
+    assert UNITS["gaussian"] is GAUSSIAN
+
+
+def test_gaussian_units_are_linear():
+    rng = np.random.default_rng(2)
+    Z = rng.normal(0, 3, (5, 4)).astype(np.float32)
+    b = rng.normal(0, 1, 4).astype(np.float32)
+    expected = Z + b
+    out = GAUSSIAN.mean_(Z, b)
+    assert out is Z
+    assert_allclose(Z, expected)
+    H = rng.random((6, 3))
+    W, c = rng.normal(size=(5, 3)), rng.normal(size=5)
+    assert_allclose(GAUSSIAN.reconstruct(H, W, c), H @ W.T + c)
+    assert_allclose(GAUSSIAN.reconstruct(H, W), H @ W.T)
+    # Samples: mean plus unit-variance noise.
+    M = np.tile(np.linspace(-2, 2, 5), (40_000, 1))
+    out = np.empty_like(M)
+    GAUSSIAN.sample_(M, np.empty(M.shape, np.float32), out,
+                     np.random.default_rng(0))
+    assert_allclose(out.mean(axis=0), M[0], atol=0.03)
+    assert_allclose(out.std(axis=0), 1.0, atol=0.02)
+
+
+def test_gaussian_free_energy_is_minus_log_of_the_marginal():
+    # F(v) = -log sum_h exp(-E(v, h)) with E = ||v - c||^2 / 2 - v W h - b h,
+    # summed over every binary h of a small layer.
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(4, 3))
+    W, b, c = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
+    hs = np.array(np.meshgrid(*[[0, 1]] * 4)).reshape(4, -1).T
+    energies = (0.5 * ((V - c) ** 2).sum(axis=1)[:, None]
+                - (V @ W) @ hs.T - hs @ b)
+    expected = -np.log(np.exp(-energies).sum(axis=1))
+    assert_allclose(GAUSSIAN.free_energy(V, W, b, c), expected)
+
+
+def test_gaussian_units_take_any_finite_input():
+    GAUSSIAN.check_input(np.array([[-3.0, 250.0]]), "Est")
