@@ -437,6 +437,9 @@ def select_rates(args, argv, overrides):
             f"{args.n_seeds} seed(s) ± sample std. Chosen (*): the lowest "
             "validation error of each network (ties: lower log loss). Chosen "
             "rates: " + json.dumps(chosen) + ".")
+    if report.errors:
+        note += (" Not in the table, failed: " + "; ".join(
+            f"{task}: {error}" for task, error in report.errors.items()) + ".")
     out.table(name, f"Learning rates chosen on validation data ({dataset})",
               header, rows, note)
     out.csv(f"{name}_runs", records)

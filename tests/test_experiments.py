@@ -690,20 +690,25 @@ def test_paper_scale_rates_are_the_ones_selected_on_validation_data(dataset,
     # committed result files), not the test set's favourites.
     import json
 
-    folder = {"mnist": "mnist_select", "birdsong": "birdsong_select"}[dataset]
-    path = (Path(__file__).resolve().parents[1] / "docs" / "_static"
-            / "reproduction" / "select_rates" / folder
-            / f"selected_rates_{table}.json")
-    chosen = json.loads(path.read_text())
-    settings = get_settings(dataset, "paper")
-    assert settings["pretrain_learning_rate"] == chosen["pretrain_learning_rate"]
-    assert settings["learning_rate"] == chosen["learning_rate"]
-    # And the file's choice is the grid's lowest validation error.
+    # The paper's three networks' grid, then the Drelu's (selected later,
+    # with --models Drelu).
     from sklearn_sparsity.experiments._records import read_csv
     from sklearn_sparsity.experiments._select import chosen_rates
 
-    summary = read_csv(path.with_name(f"select_rates_{table}_summary.csv"))
-    assert chosen_rates(summary, settings["rate_grid"]) == chosen
+    settings = get_settings(dataset, "paper")
+    root = (Path(__file__).resolve().parents[1] / "docs" / "_static"
+            / "reproduction" / "select_rates")
+    merged = {"pretrain_learning_rate": {}, "learning_rate": {}}
+    for folder in (f"{dataset}_select", f"{dataset}_select_drelu"):
+        path = root / folder / f"selected_rates_{table}.json"
+        chosen = json.loads(path.read_text())
+        # The file's choice is its grid's lowest validation error.
+        summary = read_csv(path.with_name(f"select_rates_{table}_summary.csv"))
+        assert chosen_rates(summary, settings["rate_grid"]) == chosen
+        for key in merged:
+            merged[key].update(chosen[key])
+    assert settings["pretrain_learning_rate"] == merged["pretrain_learning_rate"]
+    assert settings["learning_rate"] == merged["learning_rate"]
 
 
 def _print_epochs(n):

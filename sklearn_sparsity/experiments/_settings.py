@@ -28,19 +28,21 @@ PRETRAINED = ("DBN", "DpRBM")
 # Learning rates come from the paper's set {1, 0.1, 0.05, 0.01}. At the
 # paper's scale they are the ones ``select-rates`` chose for each network on
 # a validation split of the training data (files in
-# docs/_static/reproduction/select_rates/; tests/test_experiments.py checks
-# that these defaults match them). The quick scale keeps fixed rates
+# docs/_static/reproduction/select_rates/, the Drelu's in the *_drelu
+# folders; tests/test_experiments.py checks that these defaults match them). The quick scale keeps fixed rates
 # (pretraining 0.1; back-propagation 0.1, and 1.0 for the Dsigm, which
 # barely moves from its N(0, 0.01) initialisation in 10 epochs with 0.1):
 # its runs test the code, they do not reproduce the paper.
 _SELECTED = {
     "mnist": {"pretrain_learning_rate": {"DBN": 0.1, "DpRBM": 0.1},
-              "learning_rate": {"DBN": 0.01, "DpRBM": 1.0, "Dsigm": 1.0}},
+              "learning_rate": {"DBN": 0.01, "DpRBM": 1.0, "Dsigm": 1.0,
+                                "Drelu": 0.1}},
     # Min-max scaled cepstra (the paper's scaling). The DpRBM learns nothing
     # at any rate (the majority class's error): its rates are the log-loss
     # tie-break of equal errors.
     "birdsong": {"pretrain_learning_rate": {"DBN": 0.05, "DpRBM": 1.0},
-                 "learning_rate": {"DBN": 1.0, "DpRBM": 0.01, "Dsigm": 1.0}},
+                 "learning_rate": {"DBN": 1.0, "DpRBM": 0.01, "Dsigm": 1.0,
+                                   "Drelu": 0.05}},
 }
 
 _COMMON = {
