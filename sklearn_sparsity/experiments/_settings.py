@@ -29,10 +29,11 @@ PRETRAINED = ("DBN", "DpRBM")
 # paper's scale they are the ones ``select-rates`` chose for each network on
 # a validation split of the training data (files in
 # docs/_static/reproduction/select_rates/, the Drelu's in the *_drelu
-# folders; tests/test_experiments.py checks that these defaults match them). The quick scale keeps fixed rates
-# (pretraining 0.1; back-propagation 0.1, and 1.0 for the Dsigm, which
-# barely moves from its N(0, 0.01) initialisation in 10 epochs with 0.1):
-# its runs test the code, they do not reproduce the paper.
+# folders; tests/test_experiments.py checks that these defaults match
+# them). The quick scale keeps fixed rates (pretraining 0.1;
+# back-propagation 0.1, and 1.0 for the Dsigm, which barely moves from its
+# N(0, 0.01) initialisation in 10 epochs with 0.1): its runs test the code,
+# they do not reproduce the paper.
 _SELECTED = {
     "mnist": {"pretrain_learning_rate": {"DBN": 0.1, "DpRBM": 0.1},
               "learning_rate": {"DBN": 0.01, "DpRBM": 1.0, "Dsigm": 1.0,
