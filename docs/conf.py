@@ -61,6 +61,12 @@ html_show_sourcelink = True
 
 
 # -- sphinx-gallery ----------------------------------------------------------
+# The executed examples run on bundled data; an example that can also use the
+# shared data folder (plot_hspm_architecture.py) does so only when
+# SKLEARN_SPARSITY_DATA is set, so it is unset here: the pages do not depend
+# on the machine that builds them.
+os.environ.pop("SKLEARN_SPARSITY_DATA", None)
+
 sphinx_gallery_conf = {
     "examples_dirs": ["../examples"],
     "gallery_dirs": ["auto_examples"],
