@@ -4,7 +4,8 @@ The estimator (``_pretrained_mlp``) validates, orders these steps and sets
 the fitted attributes; here is what each step does with the estimator's
 parameters: the initial network (pretrained or drawn), the held-out
 validation split, the checks after training (stopped early? learned
-anything?). The training loop itself is ``_backprop.train_backprop``.
+anything?), and the description of the fitted layers that the metrics read.
+The training loop itself is ``_backprop.train_backprop``.
 """
 
 import warnings
@@ -17,6 +18,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
 from ._backprop import forward, init_backprop_state
+from ._units import GAUSSIAN, UNITS
 from ._validation import (
     check_hidden_layer_sizes,
     check_momentum,
@@ -212,3 +214,35 @@ def report_stop(est, result, validated):
             "for a fixed number of epochs.",
             ConvergenceWarning,
         )
+
+
+def network_layers(est):
+    """Every hidden layer of a fitted classifier, for the metrics' adapter.
+
+    One dict per hidden layer, bottom up: ``coef``, ``intercept`` (the
+    fine-tuned weights), ``visible_intercept`` (the visible bias of the
+    pretraining stack, which fine-tuning does not change; None without
+    pretraining, then the threshold rule uses ``c = 0``), ``activation`` and
+    ``units``, the units that reconstruct the layer's input for the
+    threshold rule: the first layer's ``visible_units`` (linear for
+    ``"gaussian"``) and Bernoulli above it; for a ReLU network linear units
+    in every layer, since its layers' inputs are not confined to [0, 1].
+    """
+    coefs, intercepts = est.coefs_[:-1], est.intercepts_[:-1]
+    pretrainer = getattr(est, "pretrainer_", None)
+    visible = None if pretrainer is None else pretrainer.visible_intercepts_
+    if visible is None:
+        visible = [None] * len(coefs)
+    elif len(visible) != len(coefs):
+        raise ValueError(
+            f"The pretraining stack of {type(est).__name__} has "
+            f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
+            "layer(s)."
+        )
+    units = [UNITS[est.visible_units if layer == 0 else "bernoulli"]
+             for layer in range(len(coefs))]
+    if pretrainer is None and est.activation == "relu":
+        units = [GAUSSIAN] * len(coefs)
+    return [{"coef": W, "intercept": b, "visible_intercept": c,
+             "activation": est.activation, "units": u}
+            for W, b, c, u in zip(coefs, intercepts, visible, units)]

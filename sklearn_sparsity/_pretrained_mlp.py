@@ -40,12 +40,13 @@ from ._mlp_fitting import (
     check_variant,
     encode_labels,
     initial_network,
+    network_layers,
     report_stop,
     split_validation,
     warn_if_at_chance,
 )
 from ._stacked_rbm import StackedRBMTransformer
-from ._units import GAUSSIAN, UNITS
+from ._units import UNITS
 from ._validation import (
     check_hidden_layer_sizes,
 )
@@ -108,7 +109,9 @@ class PretrainedMLPClassifier(
         Visible units of the first RBM (``pretrain=True``): ``"bernoulli"``
         for data in [0, 1], ``"gaussian"`` for standardised real-valued data
         (e.g. :class:`~sklearn.preprocessing.StandardScaler` first); see
-        :class:`StackedRBMTransformer`. Ignored without pretraining.
+        :class:`StackedRBMTransformer`. Without pretraining it only tells
+        the metrics' threshold rule how to reconstruct the input (linearly
+        for ``"gaussian"``).
     n_epochs : int, default=200
         Maximum number of backpropagation epochs.
     learning_rate : float, default=0.1
@@ -689,38 +692,9 @@ class PretrainedMLPClassifier(
         return self.coefs_[-2].shape[1]
 
     def _sparsity_layers(self):
-        """The hook of the metrics' layer adapter: every hidden layer's weights.
-
-        One dict per hidden layer, bottom up: ``coef``, ``intercept`` (the
-        fine-tuned weights), ``visible_intercept`` (the visible bias of the
-        pretraining stack, which fine-tuning does not change; None without
-        pretraining, then the threshold rule uses ``c = 0``) and ``units``
-        (the visible units that reconstruct the layer's input for the
-        threshold rule: those of the layer's RBM, Bernoulli or, for a
-        Gaussian first layer, linear; without pretraining, Bernoulli for
-        sigmoid layers and linear for ReLU layers, whose inputs are not
-        confined to [0, 1]).
-        """
+        """The hook of the metrics' layer adapter (see ``network_layers``)."""
         check_is_fitted(self)
-        coefs, intercepts = self.coefs_[:-1], self.intercepts_[:-1]
-        pretrainer = getattr(self, "pretrainer_", None)
-        visible = (None if pretrainer is None
-                   else pretrainer.visible_intercepts_)
-        if visible is None:
-            visible = [None] * len(coefs)
-        elif len(visible) != len(coefs):
-            raise ValueError(
-                f"The pretraining stack of {type(self).__name__} has "
-                f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
-                "layer(s)."
-            )
-        units = [UNITS[self.visible_units if layer == 0 else "bernoulli"]
-                 for layer in range(len(coefs))]
-        if pretrainer is None and self.activation == "relu":
-            units = [GAUSSIAN] * len(coefs)
-        return [{"coef": W, "intercept": b, "visible_intercept": c,
-                 "activation": self.activation, "units": u}
-                for W, b, c, u in zip(coefs, intercepts, visible, units)]
+        return network_layers(self)
 
     def transform(self, X):
         """Activations of the top hidden layer.

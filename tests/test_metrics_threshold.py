@@ -241,7 +241,11 @@ def test_public_rule_on_mlp_uses_zero_visible_bias(digits):
     H2 = np.maximum(H1 @ mlp.coefs_[1] + mlp.intercepts_[1], 0)
     result = select_activation_threshold(mlp, X, layer=-1)
     assert result.layer == 1
-    tau, error = _select_threshold(H2, mlp.coefs_[1], None, 0.05, "mean", 50)
+    # A ReLU layer reconstructs its input linearly, s W^T (no visible bias).
+    from sklearn_sparsity._units import GAUSSIAN
+
+    tau, error = _select_threshold(H2, mlp.coefs_[1], None, 0.05, "mean", 50,
+                                   units=GAUSSIAN)
     assert result.tau == tau
     assert result.error == pytest.approx(error)
 
