@@ -51,11 +51,11 @@ for name, model in models.items():
 # ``tau`` of each layer with the paper's rule (``tau="auto"``,
 # :func:`~sklearn_sparsity.metrics.select_activation_threshold`), then
 # computes the average AOD for every ``k`` from 2 to the number of classes
-# (``k="all"``, the column ``aod_curve``). ``aggregate="mean_input"`` is the
-# paper's definition of a class's active units: those of the layer's response
-# to the class mean of the layer's input. Row 0 is the input data.
+# (``k="all"``, the column ``aod_curve``). A class's active units are those
+# of the network's response to the class-mean sample (eq. 9 as written, the
+# default ``aggregate="mean_data"``). Row 0 is the input data.
 reports = {
-    name: sparsity_report(model, X_test, y_test, k="all", aggregate="mean_input")
+    name: sparsity_report(model, X_test, y_test, k="all")
     for name, model in models.items()
 }
 for name, report in reports.items():

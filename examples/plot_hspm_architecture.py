@@ -1,7 +1,7 @@
 """
-===============================================
+==============================================
 Can sparseness choose the architecture? (HSPM)
-===============================================
+==============================================
 
 Li et al. (2013, section 5.1) end their sparseness comparison with "an
 inspiration that the HSPM can be used to guide the number of layers and the
