@@ -501,6 +501,26 @@ def test_tensor_numpy_sparse_and_list_inputs(net, digits):
     assert torch.equal(tensor, torch.from_numpy(X_copy))
 
 
+def test_in_place_operations_change_neither_input_nor_outputs(digits):
+    """The module gets a copy of X, the hooks keep copies of the outputs."""
+    X, y = digits
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(64, 6), nn.Sigmoid(),
+                          nn.Hardtanh(0.0, 0.5, inplace=True))
+    tensor = torch.from_numpy(X - 0.5)
+    original = tensor.clone()
+    sigmoid, clipped = layer_activations(model, tensor, layers=["2", "3"])
+    assert torch.equal(tensor, original)
+    with torch.no_grad():
+        expected = torch.sigmoid(model[1](torch.relu(original))).numpy()
+    assert_allclose(sigmoid, expected, rtol=1e-6)  # not clipped at 0.5
+    assert sigmoid.max() > 0.5 and clipped.max() <= 0.5
+    report = sparsity_report(model, tensor, y, tau=0.1)
+    assert torch.equal(tensor, original)
+    assert report.loc[0, "hspm_mean"] == pytest.approx(
+        hoyer_sparseness(X - 0.5).mean(), rel=1e-12)
+
+
 def test_read_only_memory_map(net, digits, tmp_path):
     X, y = digits
     path = tmp_path / "X.npy"
