@@ -184,7 +184,6 @@ def _hooked(module, names):
         calls.clear()
 
 
-
 def _run(module, calls, batch):
     """Forward ``batch``; ``[(name, key, ndarray (n_rows, n_units))]`` in call order.
 
