@@ -4,6 +4,7 @@ The module is skipped without torch; tests/test_architecture.py checks that
 the package imports without it.
 """
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -519,6 +520,27 @@ def test_in_place_operations_change_neither_input_nor_outputs(digits):
     assert torch.equal(tensor, original)
     assert report.loc[0, "hspm_mean"] == pytest.approx(
         hoyer_sparseness(X - 0.5).mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("aggregate", ["mean_data", "mean_activation"])
+def test_report_keeps_running_statistics_not_the_activations(aggregate):
+    """A 20,000 x 500 float32 layer is 40 MB; the report's numpy memory stays
+    at a few batches' worth (about 1.4 MB here), while layer_activations
+    returns the whole matrix."""
+    rng = np.random.default_rng(0)
+    n_samples, n_units = 20_000, 500
+    X = rng.random((n_samples, 16), dtype=np.float32)
+    y = rng.integers(0, 5, n_samples)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, n_units), nn.ReLU())
+    sparsity_report(model, X[:100], y[:100], tau=0.1)  # imports, caches
+    tracemalloc.start()
+    try:
+        sparsity_report(model, X, y, tau=0.1, batch_size=200, aggregate=aggregate)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < n_samples * n_units * 4 / 10
 
 
 def test_read_only_memory_map(net, digits, tmp_path):
