@@ -1,8 +1,9 @@
 """Sphinx configuration of the sklearn-sparsity documentation.
 
 Build with ``make -C docs html`` (warnings are errors). The gallery is made
-from ``examples/``; only the examples on data that ships with scikit-learn are
-executed (see ``sphinx_gallery_conf["filename_pattern"]``).
+from ``examples/``; only the examples that run on data shipped with
+scikit-learn and need no optional dependency are executed (see
+``sphinx_gallery_conf["filename_pattern"]``).
 """
 
 import os
@@ -71,10 +72,13 @@ sphinx_gallery_conf = {
     "examples_dirs": ["../examples"],
     "gallery_dirs": ["auto_examples"],
     # Executed during the build: plot_*.py on bundled data. Not executed (but
-    # shown, with their code): plot_dask_* (starts a local cluster) and
-    # plot_real_* (needs the real data sets named by SKLEARN_SPARSITY_DATA).
-    # tests/test_examples.py runs the same selection as scripts.
-    "filename_pattern": r"[\\/]plot_(?!dask_|real_)[^\\/]*\.py$",
+    # shown, with their code): plot_dask_* (starts a local cluster),
+    # plot_real_* (needs the real data sets named by SKLEARN_SPARSITY_DATA)
+    # and plot_torch_* (needs PyTorch, an optional dependency the build does
+    # not require, so the pages are the same with or without it).
+    # tests/test_examples.py runs the same selection as scripts, and the
+    # others where they can run.
+    "filename_pattern": r"[\\/]plot_(?!dask_|real_|torch_)[^\\/]*\.py$",
     "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "FileNameSortKey",
     "reset_modules": ("matplotlib", "gallery_utils.reset_blas_threads"),

@@ -5,6 +5,8 @@ metrics and data loaders, the estimators, the experiments, the command line.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,25 @@ def test_no_import_cycles():
 
     for node in graph:
         visit(node, [])
+
+
+def test_torch_is_imported_only_for_torch_modules():
+    """torch is optional: importing the package, or measuring a model that is
+    no PyTorch module, never imports it (whether it is installed or not)."""
+    code = """
+import sys
+import numpy as np
+from sklearn.neural_network import BernoulliRBM
+import sklearn_sparsity, sklearn_sparsity.datasets, sklearn_sparsity.experiments
+from sklearn_sparsity.metrics import hspm_scorer, layer_activations, sparsity_report
+X = np.random.default_rng(0).random((20, 6))
+rbm = BernoulliRBM(n_components=3, n_iter=1, random_state=0).fit(X)
+layer_activations(rbm, X)
+sparsity_report(rbm, X, np.arange(20) % 2)
+hspm_scorer(rbm, X)
+print(sorted(m for m in sys.modules if m.split(".")[0] == "torch"))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "[]"

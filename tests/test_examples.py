@@ -6,7 +6,9 @@ executes (``filename_pattern`` in ``docs/conf.py``); so that CI runs them
 once, they carry the ``gallery`` mark, which the default options deselect
 (``pytest -m gallery`` runs them). ``plot_real_*`` need
 ``SKLEARN_SPARSITY_DATA`` and must exit cleanly without it; ``plot_dask_*``
-start a local Dask cluster and also carry the ``distributed`` mark.
+start a local Dask cluster and also carry the ``distributed`` mark;
+``plot_torch_*`` need PyTorch, which the docs build does not, so they run
+here (skipped without torch) and not in the docs build.
 """
 
 import ast
@@ -23,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("plot_*.py"))
 # The same selection as sphinx_gallery_conf["filename_pattern"] in docs/conf.py
 # (checked by test_docs_build_runs_the_same_examples).
-EXECUTED_IN_DOCS = r"[\\/]plot_(?!dask_|real_)[^\\/]*\.py$"
+EXECUTED_IN_DOCS = r"[\\/]plot_(?!dask_|real_|torch_)[^\\/]*\.py$"
 # Each bundled-data example must run in under a minute; the limit here only
 # catches hangs on a slow, shared machine.
 TIMEOUT = 300
@@ -114,6 +116,22 @@ def test_real_data_example_skips_without_data(path):
 def test_real_data_example_runs(path, shared_data_dir):
     _, seconds = _run(path, data_dir=shared_data_dir)
     print(f"{path.name}: {seconds:.1f} s")
+
+
+@pytest.mark.parametrize("path", _params(lambda p: p.stem.startswith("plot_torch_")))
+def test_torch_example_runs(path):
+    """Not executed by the docs build (torch is optional there): run here."""
+    pytest.importorskip("torch")
+    proc, seconds = _run(path)
+    assert "test accuracy" in proc.stdout
+    print(f"{path.name}: {seconds:.1f} s")
+
+
+def test_every_example_is_run_somewhere():
+    """In the docs build, or by one of the tests above."""
+    prefixes = ("plot_real_", "plot_dask_", "plot_torch_")
+    for path in EXAMPLES:
+        assert _bundled(path) != path.stem.startswith(prefixes), path.name
 
 
 @pytest.mark.distributed

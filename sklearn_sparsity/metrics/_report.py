@@ -2,7 +2,9 @@
 
 The public functions here know about models, through the layer adapter
 (``_layers.py``); the numerical cores they call (``hoyer_along``,
-``_overlap_curve``, ``_select_threshold``) do not.
+``_overlap_curve``, ``_select_threshold``) do not. PyTorch modules are handed
+to ``_torch.py`` (forward hooks, batch by batch) as soon as they are
+recognised.
 """
 
 from numbers import Integral, Real
@@ -16,20 +18,34 @@ from .._sparseness import hoyer_along
 from ._layers import _activations, _class_summaries, _hidden_layers, _unwrap
 from ._overlap import AGGREGATES, _binarize, _overlap_curve
 from ._threshold import _select_threshold
+from ._torch import (
+    NO_THRESHOLD_RULE,
+    check_not_torch_options,
+    is_torch_module,
+    torch_activations,
+    torch_layer_score,
+    torch_report_rows,
+)
 from ._validation import (
     _check_activations,
     _check_candidates,
     _check_ks,
     _check_labels,
+    _check_tau_list,
     _layer_index,
 )
 
 
 @validate_params(
-    {"estimator": "no_validation", "X": ["array-like", "sparse matrix"]},
+    {
+        "estimator": "no_validation",
+        "X": ["array-like", "sparse matrix"],
+        "layers": [list, tuple, str, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    },
     prefer_skip_nested_validation=True,
 )
-def layer_activations(estimator, X):
+def layer_activations(estimator, X, *, layers=None, batch_size=None):
     """Activations of every hidden layer of a fitted model, bottom up.
 
     Parameters
@@ -45,19 +61,43 @@ def layer_activations(estimator, X):
         computed from ``coefs_`` and ``intercepts_`` with the model's
         ``activation``; the output layer is excluded), or a
         :class:`~sklearn.pipeline.Pipeline` whose last step is one of these
-        (the earlier steps transform ``X`` first).
+        (the earlier steps transform ``X`` first). Or a PyTorch module
+        (``torch.nn.Module``): the outputs of its submodules named in
+        ``layers`` (see :ref:`torch_models`).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Input data.
+        Input data. For a PyTorch module also a ``torch.Tensor``, of any
+        shape ``(n_samples, ...)`` the module takes; it is passed in batches
+        of ``batch_size`` rows, on the module's device and in its dtype.
+    layers : str or list of str, default=None
+        PyTorch modules only: names of the submodules to measure, as in
+        ``module.named_modules()``, in the order to return them. ``None``
+        means every activation module (``torch.nn`` ``Sigmoid``, ``Tanh``,
+        ``ReLU``, ``LeakyReLU``, ``ELU``, ``GELU``, ``SiLU``, ``Softplus``,
+        ``Hardtanh`` and the other element-wise activations, their
+        subclasses too; not ``Softmax``) in the order of their first call in
+        the forward pass. A submodule called several times per forward pass
+        gives one layer per call, named ``"name"``, ``"name#2"``, ...
+    batch_size : int, default=None
+        PyTorch modules only: rows passed through the module at a time;
+        ``None`` means 1024. It does not change the result.
 
     Returns
     -------
     layers : list of ndarray of shape (n_samples, n_units_l)
-        One array per hidden layer.
+        One array per hidden layer. For a PyTorch module every output is
+        flattened to ``n_units_l`` columns (a ``(C, H, W)`` feature map
+        gives ``C * H * W`` units), kept in the module's dtype (float16 and
+        bfloat16 as float32). The whole matrices are returned: for large data
+        use :func:`sparsity_report` or the scorers, which keep only running
+        statistics.
 
     Raises
     ------
     TypeError
         If the model is not supported.
+    ValueError
+        If ``layers`` names no submodule of a PyTorch module, or ``layers``
+        or ``batch_size`` are given for a model that is not one.
 
     See Also
     --------
@@ -74,6 +114,9 @@ def layer_activations(estimator, X):
     >>> [H.shape for H in layer_activations(mlp, X)]
     [(300, 20), (300, 10)]
     """
+    if is_torch_module(estimator):
+        return torch_activations(estimator, X, layers=layers, batch_size=batch_size)
+    check_not_torch_options(estimator, layers, batch_size)
     estimator, X = _unwrap(estimator, X)
     return _activations(estimator, X)
 
@@ -170,6 +213,8 @@ def select_activation_threshold(
     >>> bool(result.error < 0.05)
     True
     """
+    if is_torch_module(model):
+        raise TypeError(NO_THRESHOLD_RULE)
     estimator, X = _unwrap(model, X)
     layers = _hidden_layers(estimator)
     index = _layer_index(layer, len(layers))
@@ -244,6 +289,8 @@ def _report_row(index, H, layer, summary, tau, ks, tol, reduction, candidates):
         "candidates": [Interval(Integral, 2, None, closed="left"), "array-like"],
         "n_jobs": [Interval(Integral, 1, None, closed="left"),
                    Interval(Integral, None, -1, closed="right"), None],
+        "layers": [list, tuple, str, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -259,6 +306,8 @@ def sparsity_report(
     reduction="mean",
     candidates=50,
     n_jobs=None,
+    layers=None,
+    batch_size=None,
 ):
     """HSPM and AOD of the input data and of every hidden layer of a model.
 
@@ -271,9 +320,11 @@ def sparsity_report(
     Parameters
     ----------
     estimator : estimator instance
-        A fitted model supported by :func:`layer_activations`.
+        A fitted model supported by :func:`layer_activations`, or a PyTorch
+        module (needs a numeric ``tau``; see :ref:`torch_models`).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data, e.g. the test set.
+        Data, e.g. the test set (for a PyTorch module also a tensor, of any
+        shape ``(n_samples, ...)``; the input row flattens each sample).
     y : array-like of shape (n_samples,), default=None
         Class labels, needed for the AOD columns (NaN without them).
     tau : "auto", float >= 0 or list of float, default="auto"
@@ -284,6 +335,8 @@ def sparsity_report(
         zeroing the inputs below ``tau`` moves the samples by less than
         ``tol`` in squared norm (reduced as ``reduction`` says). A float is
         used for every row; a list gives one value per row (input first).
+        A PyTorch module has no weights for the rule: ``"auto"`` raises a
+        ``ValueError`` there, pass a float or a list.
     k : int, list of int or "all", default="all"
         Subset sizes of the AOD curve (``"all"``: ``k = 2, ..., m`` for ``m``
         classes, the curve of the paper's Figure 2).
@@ -303,7 +356,9 @@ def sparsity_report(
 
         The first two need the layers' weights. For the input row the three
         coincide, and for the first hidden layer ``"mean_data"`` and
-        ``"mean_input"`` do.
+        ``"mean_input"`` do. For a PyTorch module ``"mean_data"`` passes the
+        class-mean samples through the module; ``"mean_input"`` raises a
+        ``ValueError`` (a module is only run as a whole).
     tol : float > 0, default=0.05
         Tolerance of the threshold rule.
     reduction : {"mean", "max"}, default="mean"
@@ -315,7 +370,17 @@ def sparsity_report(
         Rows are independent once the activations are known and are computed
         in parallel with :class:`joblib.Parallel` (threads by default, since
         the work is in numpy; change it with :func:`joblib.parallel_config`).
-        ``None`` means 1 unless in a joblib context.
+        ``None`` means 1 unless in a joblib context. Not used for a PyTorch
+        module, whose rows are accumulated while the batches pass.
+    layers : str or list of str, default=None
+        PyTorch modules only: the submodules to measure, as in
+        :func:`layer_activations` (default: every activation module). The
+        report's ``name`` column holds their names.
+    batch_size : int, default=None
+        PyTorch modules only: rows passed through the module at a time
+        (``None``: 1024). Only running statistics are kept per layer (the
+        per-sample HSPM, counts of active units, class sums), not the
+        activations, and the result does not depend on it beyond rounding.
 
     Returns
     -------
@@ -325,13 +390,15 @@ def sparsity_report(
         array. Columns:
 
         - ``layer``: 0 for the input, ``l`` for the ``l``-th hidden layer;
-        - ``name``: ``"input"``, ``"hidden_1"``, ...;
+        - ``name``: ``"input"``, ``"hidden_1"``, ... (for a PyTorch module
+          the submodule names);
         - ``n_units``: width;
         - ``hspm_mean``, ``hspm_std``: mean and standard deviation over
           samples of the HSPM (NaN for a single unit);
         - ``active_fraction``: fraction of activations with ``|h| >= tau``;
         - ``tau`` and ``tau_error``: the threshold and its reconstruction
-          error (NaN for a model without weights and a given ``tau``);
+          error (NaN for a model without weights, a PyTorch module's layers
+          among them, and a given ``tau``);
         - ``aod_2``, ``aod_all``: average AOD among 2 classes and AOD of all
           classes (``k = m``);
         - ``aod_curve``: ndarray of the average AOD for each ``k``.
@@ -357,6 +424,13 @@ def sparsity_report(
     >>> len(report.loc[1, "aod_curve"])  # k = 2, ..., 10
     9
     """
+    if is_torch_module(estimator):
+        results, ks = torch_report_rows(
+            estimator, X, y, tau=tau, k=k, aggregate=aggregate,
+            reduction=reduction, layers=layers, batch_size=batch_size,
+        )
+        return _report_frame(results, ks)
+    check_not_torch_options(estimator, layers, batch_size)
     estimator, X = _unwrap(estimator, X)
     activations = _activations(estimator, X)
     X = _check_activations(X, input_name="X")
@@ -370,14 +444,7 @@ def sparsity_report(
         except TypeError:  # no weights: only tau_error is lost
             layers = [None] * n_rows
     if isinstance(tau, list):
-        if len(tau) != n_rows or not all(
-            isinstance(t, Real) and np.isfinite(t) and t >= 0 for t in tau
-        ):
-            raise ValueError(
-                f"A list tau needs one finite value >= 0 per row ({n_rows}: the "
-                f"input and {n_rows - 1} hidden layer(s)); got {tau!r}."
-            )
-        taus = list(tau)
+        taus = _check_tau_list(tau, n_rows)
     else:
         taus = [tau] * n_rows
     ks = None
@@ -405,12 +472,17 @@ def sparsity_report(
         )
         for index in range(n_rows)
     )
+    return _report_frame(results, ks)
+
+
+def _report_frame(results, ks):
+    """The report's rows as a DataFrame (a dict of arrays without pandas)."""
     report = {name: [row[name] for row in results] for name in results[0]}
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is a test dependency
         out = {name: np.asarray(values) for name, values in report.items()}
-        out["aod_curve"] = np.empty(n_rows, dtype=object)
+        out["aod_curve"] = np.empty(len(results), dtype=object)
         out["aod_curve"][:] = report["aod_curve"]
         return out
     frame = pd.DataFrame(report)
@@ -420,6 +492,9 @@ def sparsity_report(
 
 def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
     """Mean HSPM or average AOD among ``k`` classes of one hidden layer."""
+    if is_torch_module(estimator):
+        return torch_layer_score(estimator, X, y, metric=metric, layer=layer,
+                                 k=k, tau=tau, aggregate=aggregate)
     estimator, X = _unwrap(estimator, X)
     activations = _activations(estimator, X)
     index = _layer_index(layer, len(activations))

@@ -5,6 +5,8 @@ candidates are validated here; the public functions call these helpers and
 name the argument in every message.
 """
 
+from numbers import Real
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
@@ -84,6 +86,18 @@ def _layer_index(layer, n_layers):
             f"layer(s); use 0 to {n_layers - 1} or negative indices."
         )
     return layer % n_layers
+
+
+def _check_tau_list(tau, n_rows):
+    """Validate a list ``tau`` of one threshold per report row; return a list."""
+    if len(tau) != n_rows or not all(
+        isinstance(t, Real) and np.isfinite(t) and t >= 0 for t in tau
+    ):
+        raise ValueError(
+            f"A list tau needs one finite value >= 0 per row ({n_rows}: the "
+            f"input and {n_rows - 1} hidden layer(s)); got {tau!r}."
+        )
+    return list(tau)
 
 
 def _check_candidates(candidates):
