@@ -283,7 +283,7 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
     ...                         "pretrain_epochs": 1, "finetune_epochs": 2})
     >>> hspm = summary[summary.metric == "hspm"]
     >>> hspm.pivot(index="model", columns="layer", values="mean").shape
-    (4, 3)
+    (5, 3)
     """
     records, report = run_comparison(
         dataset, scale=scale, settings=settings, data_home=data_home,

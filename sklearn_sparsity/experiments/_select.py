@@ -289,7 +289,7 @@ def select_learning_rates(dataset="digits", *, scale="quick", settings=None,
     ...     "hidden_layer_sizes": (16,), "pretrain_epochs": 1,
     ...     "finetune_epochs": 2, "rate_grid": (1.0, 0.1)})
     >>> sorted(s.attrs["selected"]["learning_rate"])
-    ['DBN', 'DpRBM', 'Dsigm']
+    ['DBN', 'DpRBM', 'Drelu', 'Dsigm']
     """
     records, report = run_selection(
         dataset, scale=scale, settings=settings, data_home=data_home,
