@@ -429,3 +429,22 @@ def test_warm_start_keeps_the_visible_units(standardized):
     stack.set_params(visible_units="bernoulli")
     with pytest.raises(ValueError, match="gaussian visible units"):
         stack.fit(standardized)
+
+
+def test_tau_of_a_gaussian_layer_uses_the_linear_reconstruction(standardized):
+    from sklearn_sparsity.metrics import select_activation_threshold
+
+    stack = StackedRBMTransformer((8,), n_epochs=3, batch_size=20,
+                                  visible_units="gaussian",
+                                  random_state=0).fit(standardized)
+    X = standardized[:100]
+    H = stack.transform(X)
+    W, c = stack.coefs_[0], stack.visible_intercepts_[0]
+    result = select_activation_threshold(stack, X, layer=0, tol=0.05,
+                                         candidates=H.size)
+    # Brute force: the largest activation value whose thresholded code moves
+    # the reconstruction s W^T + c by less than tol (mean squared norm).
+    R = H @ W.T + c
+    passing = [t for t in np.unique(H) if np.mean(np.sum(
+        (np.where(H >= t, H, 0) @ W.T + c - R) ** 2, axis=1)) < 0.05]
+    assert result.tau == pytest.approx(max(passing))
