@@ -110,7 +110,7 @@ def _run_kwargs(args):
 # ----------------------------------------------------------------- tables
 def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
                 title):
-    """Run the comparison of DBN, DpRBM and Dsigm; write its tables."""
+    """Run the comparison of DBN, DpRBM, Dsigm and Drelu; write its tables."""
     from .experiments._compare import run_comparison
     from .experiments._output import settings_note
     from .experiments._plots import plot_comparison

@@ -9,7 +9,7 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
                        cache_dir=None, verbose=0, return_runs=False):
     """Figure 2: average activation overlapping degree among k classes.
 
-    For the data itself and every hidden layer of the DBN, DpRBM and Dsigm of
+    For the data itself and every hidden layer of the DBN, DpRBM, Dsigm and Drelu of
     :func:`compare_pretraining` (the same runs: with a ``cache_dir`` they are
     loaded from the cache), the mean of the AOD (eq. 10) over all subsets of
     ``k`` classes, ``k = 2 .. 10``, on the test set:
