@@ -61,12 +61,14 @@ def _pretrain_rates(text):
     """``0.1`` (every pretrained network) or ``DBN=0.1,DpRBM=1``."""
     if "=" not in text:
         return _positive_float(text)
+    from .experiments._settings import PRETRAINED
+
     rates = _model_rates(text)
-    for model in ("Dsigm", "Drelu"):
-        if model in rates:
+    for model in rates:
+        if model not in PRETRAINED:
             raise argparse.ArgumentTypeError(
-                f"the {model} is not pretrained; give DBN=RATE and/or "
-                "DpRBM=RATE")
+                f"the {model} is not pretrained; give "
+                f"{' and/or '.join(f'{m}=RATE' for m in PRETRAINED)}")
     return rates
 
 

@@ -239,8 +239,9 @@ def select_learning_rates(dataset="digits", *, scale="quick", settings=None,
     (the paper's {1, 0.1, 0.05, 0.01}) on a stratified ``1 -
     validation_fraction`` part of the training data (the same split for
     every point) and scored on the held-out rest: the DBN and the DpRBM for
-    every pair of pretraining and back-propagation rates, the Dsigm for every
-    back-propagation rate, with the scale's epochs (the paper's at
+    every pair of pretraining and back-propagation rates, the Dsigm and the
+    Drelu for every back-propagation rate (the networks of
+    ``settings["models"]``), with the scale's epochs (the paper's at
     ``scale="paper"``). The test set is never used. The rates with the
     lowest mean validation error over the seeds are selected (see
     ``summary.attrs["selected"]``).
