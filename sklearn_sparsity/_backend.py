@@ -4,10 +4,11 @@ Both training loops (CD-k in ``_rbm.py``, back-propagation in
 ``_backprop.py``) and the metrics' reconstructions call the bound operations
 of a backend object instead of numpy directly, after tslearn's
 ``tslearn.backend``: :class:`NumpyBackend` is today's code (numpy with
-``out=`` buffers, the numba kernels of ``_kernels.py`` where installed). An
-array API or PyTorch backend plugs in by implementing the same methods and
-being returned by :func:`get_backend` for its arrays; the training loops do
-not change.
+``out=`` buffers, the numba kernels of ``_kernels.py`` where installed). The
+array API backend (``_array_api.ArrayAPIBackend``, with a PyTorch
+specialisation) implements the same methods and is returned by
+:func:`get_backend` for array API inputs under scikit-learn's
+``array_api_dispatch``; the training loops do not change.
 
 The logistic sigmoid of the training loops, the estimators' transforms and
 the metrics' reconstructions is :meth:`NumpyBackend.sigmoid_affine_`; the
@@ -44,6 +45,35 @@ class NumpyBackend:
     @staticmethod
     def zeros(shape, dtype):
         return np.zeros(shape, dtype=dtype)
+
+    @staticmethod
+    def dtype(dtype):
+        return np.dtype(dtype)
+
+    @staticmethod
+    def arange(n):
+        return np.arange(n)
+
+    @staticmethod
+    def asarray(a, dtype=None):
+        return np.asarray(a, dtype=dtype)
+
+    @staticmethod
+    def normal(generator, loc, scale, shape, dtype):
+        """``N(loc, scale)`` draws of ``shape``, drawn in float64, as ``dtype``."""
+        return generator.normal(loc, scale, size=shape).astype(dtype, copy=False)
+
+    @staticmethod
+    def copy(a):
+        return a.copy()
+
+    @staticmethod
+    def astype(a, dtype):
+        return a.astype(dtype, copy=False)
+
+    @staticmethod
+    def to_numpy(a):
+        return a
 
     # ------------------------------------------------------- non-linearity
     @staticmethod
@@ -173,6 +203,34 @@ class NumpyBackend:
             return X[rows]
         return np.take(X, rows, axis=0, out=out, mode="clip")
 
+    @staticmethod
+    def take(a, rows):
+        """Entries ``rows`` of a 1-D array."""
+        return a[rows]
+
+    # ------------------------------------------------------------ element-wise
+    @staticmethod
+    def copy_(dst, src):
+        np.copyto(dst, src)
+
+    @staticmethod
+    def multiply(a, b, out):
+        return np.multiply(a, b, out=out)
+
+    @staticmethod
+    def subtract(a, b, out):
+        return np.subtract(a, b, out=out)
+
+    @staticmethod
+    def sum_rows(a, out):
+        """Column sums of ``a`` (over its rows) into ``out``."""
+        return a.sum(axis=0, out=out)
+
+    @staticmethod
+    def row_scale(weights, scale, dtype):
+        """``scale * weights / sum(weights)`` as a column of ``dtype``."""
+        return (scale / weights.sum() * weights).astype(dtype)[:, None]
+
     # ------------------------------------------------------------ optimiser
     @staticmethod
     def momentum_update_(param, velocity, ascent, momentum, decay):
@@ -189,10 +247,54 @@ class NumpyBackend:
     def max_abs(a):
         return float(np.max(np.abs(a))) if a.size else 0.0
 
+    @staticmethod
+    def sum_squares(a):
+        return float(np.einsum("ij,ij->", a, a))
+
+    @staticmethod
+    def row_sum_squares(a):
+        return np.einsum("ij,ij->i", a, a)
+
+    @staticmethod
+    def row_dot(a, b):
+        return np.einsum("ij,ij->i", a, b)
+
+    @staticmethod
+    def dot(a, b):
+        """``a . b`` of two vectors, as a float."""
+        return float(a @ b)
+
+    @staticmethod
+    def logaddexp0(a):
+        """``log(1 + exp(a))``, element-wise, without overflow."""
+        return np.logaddexp(0, a)
+
+    @staticmethod
+    def count_true(mask):
+        return int(np.count_nonzero(mask))
+
+    @staticmethod
+    def hoyer_rows(H):
+        """HSPM of every row of ``H`` (``_sparseness.hoyer_along``)."""
+        from ._sparseness import hoyer_along
+
+        return hoyer_along(H)
+
 
 NUMPY = NumpyBackend()
 
 
 def get_backend(*arrays):
-    """The backend for these arrays (numpy arrays and scipy matrices: NUMPY)."""
-    return NUMPY
+    """The backend for these arrays.
+
+    numpy arrays and scipy matrices (and any input while scikit-learn's
+    ``array_api_dispatch`` is off): :data:`NUMPY`. Array API arrays of
+    another namespace under dispatch: an array API backend on their device
+    (``_array_api.backend_for``).
+    """
+    from ._array_api import backend_for, namespace_of
+
+    xp, device = namespace_of(*arrays)
+    if xp is None:
+        return NUMPY
+    return backend_for(xp, device)

@@ -1,8 +1,11 @@
 """Hoyer's sparseness (eq. 6 of Li et al., 2013): the numerical core.
 
-Pure numpy. The training loop records the HSPM of every epoch with it, and
+Pure numpy (and, for array API inputs, the array's own namespace). The
+training loop records the HSPM of every epoch with it, and
 :mod:`sklearn_sparsity.metrics` builds the public functions on it.
 """
+
+import math
 
 import numpy as np
 
@@ -13,7 +16,7 @@ _BLOCK_ELEMENTS = 2**18
 _TINY, _HUGE = 1e-250, 1e250
 
 
-def hoyer_along(H, axis=1):
+def hoyer_along(H, axis=1, xp=None):
     """HSPM of every vector of ``H`` along ``axis`` (no validation).
 
     Parameters
@@ -25,12 +28,18 @@ def hoyer_along(H, axis=1):
     axis : {0, 1}
         ``1``: one value per row (population sparseness of each sample);
         ``0``: one value per column (lifetime sparseness of each unit).
+    xp : module or None, default=None
+        The array API namespace of ``H`` when it is not a numpy array: the
+        values are computed there, on ``H``'s device, in ``H``'s dtype, each
+        vector divided by its largest magnitude first (no overflow).
 
     Returns
     -------
     hspm : ndarray of shape (n_rows,) or (n_cols,), float64
         An all-zero vector gets HSPM 1.0 (see :func:`hoyer_sparseness`).
     """
+    if xp is not None:
+        return _hoyer_along_xp(H, axis, xp)
     n_rows, n_cols = H.shape
     n = H.shape[axis]
     # Row blocks of about 2 MiB: each block's |h| goes into one float64
@@ -68,3 +77,18 @@ def hoyer_along(H, axis=1):
     hspm = (sqrt_n - ratio) / (sqrt_n - 1.0)
     # Rounding can push a value a hair outside [0, 1].
     return np.clip(hspm, 0.0, 1.0, out=hspm)
+
+
+def _hoyer_along_xp(H, axis, xp):
+    """:func:`hoyer_along` in array API namespace ``xp``."""
+    A = xp.abs(H)
+    largest = xp.max(A, axis=axis, keepdims=True)
+    positive = largest > 0
+    A = A / xp.where(positive, largest, xp.ones_like(largest))
+    l1 = xp.sum(A, axis=axis)
+    l2 = xp.sqrt(xp.sum(A * A, axis=axis))
+    nonzero = l2 > 0
+    ratio = xp.where(nonzero, l1 / xp.where(nonzero, l2, xp.ones_like(l2)),
+                     xp.ones_like(l2))
+    sqrt_n = math.sqrt(H.shape[axis])
+    return xp.clip((sqrt_n - ratio) / (sqrt_n - 1.0), 0.0, 1.0)

@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_sparsity"
 
-CORE = {"_backend", "_kernels", "_units", "_optim", "_training", "_rbm",
+CORE = {"_array_api", "_backend", "_kernels", "_units", "_optim", "_training", "_rbm",
         "_backprop", "_sparseness", "_version", "_cache", "_validation"}
 ESTIMATORS = {"_base", "_stacked_rbm", "_pretrained_mlp", "_mlp_fitting",
               "__init__"}
