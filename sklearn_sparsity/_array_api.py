@@ -34,6 +34,14 @@ import scipy.sparse as sp
 _FLOAT_NAMES = ("float32", "float64")
 
 
+def _np_name(dtype):
+    """A numpy-understood name of a numpy or namespace dtype."""
+    if isinstance(dtype, str) or isinstance(dtype, type) or isinstance(
+            dtype, np.dtype):
+        return dtype
+    return str(dtype).rsplit(".", 1)[-1]  # torch.float32 -> float32
+
+
 def namespace_of(*arrays):
     """``(xp, device)`` of array API inputs, or ``(None, None)`` for numpy's.
 
@@ -70,20 +78,29 @@ def _is_cupy(xp):
 
 
 def to_numpy(a):
-    """A numpy copy of an array API array (numpy arrays pass through)."""
+    """A numpy copy of an array API array; anything else is returned as is.
+
+    numpy arrays, sparse matrices, lists, pandas objects and, while dispatch
+    is off, any input pass through (scikit-learn's validation converts them).
+    """
     if isinstance(a, np.ndarray) or sp.issparse(a):
+        return a
+    xp, _ = namespace_of(a)
+    if xp is None:
         return a
     if hasattr(a, "detach"):  # torch: leave the autograd graph and the device
         return a.detach().cpu().numpy()
     if hasattr(a, "get"):  # cupy
         return a.get()
-    from sklearn.utils._array_api import _convert_to_numpy, get_namespace
+    from sklearn.utils._array_api import _convert_to_numpy
 
-    return _convert_to_numpy(a, get_namespace(a)[0])
+    return _convert_to_numpy(a, xp)
 
 
 def _seed_int(seed):
-    """A 63-bit int from an int or ``SeedSequence`` seed."""
+    """A 63-bit int from an int, ``SeedSequence`` or numpy ``Generator``."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1))
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(1, np.uint64)[0] >> np.uint64(1))
     return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0]
@@ -98,7 +115,21 @@ class HostGenerator:
 
     def __init__(self, xp, device, seed):
         self.xp, self.device = xp, device
+        # A numpy Generator is continued (the same stream as the numpy path).
         self.numpy = np.random.default_rng(seed)
+
+    def __getstate__(self):
+        state = dict(vars(self))
+        state["xp"] = self.xp.__name__
+        state["device"] = str(self.device)
+        return state
+
+    def __setstate__(self, state):
+        import importlib
+
+        vars(self).update(state)
+        self.xp = importlib.import_module(state["xp"])
+        self.device = _strict_device(self.xp, state["device"])
 
     def _put(self, a, dtype):
         return self.xp.asarray(a, dtype=dtype, device=self.device)
@@ -156,13 +187,16 @@ class TorchGenerator:
         return torch.randperm(n, generator=self.torch, device=self.device)
 
     def __getstate__(self):
-        return {"xp": self.xp, "device": str(self.device),
+        return {"xp": self.xp.__name__, "device": str(self.device),
                 "state": self.torch.get_state()}
 
     def __setstate__(self, state):
+        import importlib
+
         import torch
 
-        self.xp, self.device = state["xp"], torch.device(state["device"])
+        self.xp = importlib.import_module(state["xp"])
+        self.device = torch.device(state["device"])
         self.torch = torch.Generator(device=self.device)
         self.torch.set_state(state["state"])
 
@@ -223,13 +257,17 @@ class ArrayAPIBackend:
     def dtype(self, dtype):
         """The namespace's float dtype for a numpy dtype, a name or itself."""
         xp = self.xp
-        if dtype in (xp.float32, xp.float64):
-            return dtype
+        if not isinstance(dtype, str | type | np.dtype):
+            dtype = _np_name(dtype)  # a namespace's dtype
         name = np.dtype(dtype).name
         if name not in _FLOAT_NAMES:
             raise TypeError(f"array API training needs float32 or float64, "
                             f"not {name}")
         return getattr(xp, name)
+
+    def numpy_dtype(self, dtype):
+        """The numpy dtype of the same name."""
+        return np.dtype(_np_name(dtype))
 
     def rng(self, seed):
         """A random generator on this backend's device (see the module notes)."""
@@ -248,12 +286,15 @@ class ArrayAPIBackend:
     def arange(self, n):
         return self.xp.arange(n, device=self.device)
 
-    def asarray(self, a, dtype=None):
-        """``a`` (numpy, list or array) as an array here."""
-        if isinstance(a, np.ndarray) and dtype is None:
+    def asarray(self, a, dtype=None, copy=False):
+        """``a`` (numpy, list or array) as an array here (a copy: ``copy``)."""
+        if dtype is None and isinstance(a, np.ndarray) and a.dtype.kind == "f":
             dtype = a.dtype
-        return self.xp.asarray(a, dtype=None if dtype is None
-                               else self.dtype(dtype), device=self.device)
+        if dtype is not None:
+            dtype = (self.dtype(dtype) if np.dtype(_np_name(dtype)).kind == "f"
+                     else getattr(self.xp, np.dtype(_np_name(dtype)).name))
+        return self.xp.asarray(a, dtype=dtype, device=self.device,
+                               copy=True if copy else None)
 
     def normal(self, generator, loc, scale, shape, dtype):
         return generator.normal(loc, scale, shape, self.dtype(dtype))
@@ -261,11 +302,17 @@ class ArrayAPIBackend:
     def copy(self, a):
         return self.xp.asarray(a, copy=True)
 
-    def astype(self, a, dtype):
-        return self.xp.astype(a, self.dtype(dtype), copy=False)
+    def astype(self, a, dtype, copy=False):
+        return self.xp.astype(a, self.dtype(dtype), copy=copy)
+
+    def float_dtypes(self):
+        return (self.xp.float32, self.xp.float64)
 
     def to_numpy(self, a):
         return to_numpy(a)
+
+    def densify(self, a):
+        return a
 
     # ------------------------------------------------------- non-linearity
     def sigmoid_affine_(self, Z, bias=None, scale=1.0):
@@ -323,7 +370,7 @@ class ArrayAPIBackend:
 
     def take_rows(self, X, rows, out, *, start=0, contiguous=False):
         n = out.shape[0]
-        out[...] = (X[start:start + n] if contiguous
+        out[...] = (X[start:start + n, :] if contiguous
                     else self.xp.take(X, rows, axis=0))
         return out
 
@@ -359,8 +406,23 @@ class ArrayAPIBackend:
         return col[:, None]
 
     # ----------------------------------------------------------- reductions
+    def min_max(self, a):
+        return float(self.xp.min(a)), float(self.xp.max(a))
+
+    # The reductions of the training loops return 0-d arrays, not floats:
+    # a float would wait for the device after every minibatch; the loops
+    # convert once per epoch.
+    def total(self, a):
+        return self.xp.sum(a)
+
+    def mean(self, a):
+        return float(self.xp.mean(a))
+
+    def row_sums(self, a):
+        return self.xp.sum(a, axis=1)
+
     def sum_squares(self, a):
-        return float(self.xp.sum(a * a))
+        return self.xp.sum(a * a)
 
     def row_sum_squares(self, a):
         return self.xp.sum(a * a, axis=1)
@@ -369,8 +431,14 @@ class ArrayAPIBackend:
         return self.xp.sum(a * b, axis=1)
 
     def dot(self, a, b):
-        """``a . b`` of two vectors, as a float."""
-        return float(self.xp.sum(self.xp.astype(a, b.dtype) * b))
+        """``a . b`` of two vectors (a 0-d array)."""
+        return self.xp.sum(a * b)
+
+    @staticmethod
+    def maybe_finite(value):
+        """True: checking a device value would wait for the device (the
+        epoch driver checks divergence once per epoch)."""
+        return True
 
     def logaddexp0(self, a):
         """``log(1 + exp(a))``, element-wise, without overflow."""
@@ -386,6 +454,25 @@ class ArrayAPIBackend:
         if math.prod(a.shape) == 0:
             return 0.0
         return float(self.xp.max(self.xp.abs(a)))
+
+    def neg_log_clip(self, p, low):
+        return -self.xp.log(self.xp.clip(p, low, 1.0))
+
+    def one_hot(self, y_index, n_outputs, dtype):
+        xp = self.xp
+        classes = xp.arange(n_outputs, device=self.device)
+        return xp.astype(y_index[:, None] == classes[None, :], self.dtype(dtype))
+
+    def argmax_rows(self, a):
+        return to_numpy(self.xp.argmax(a, axis=1))
+
+    def hit_rate(self, probs, y_index, weights=None):
+        xp = self.xp
+        hits = xp.astype(xp.argmax(probs, axis=1) == y_index, probs.dtype)
+        if weights is None:
+            return float(xp.mean(hits))
+        return float(xp.sum(xp.astype(hits, weights.dtype) * weights)
+                     / xp.sum(weights))
 
     def hoyer_rows(self, H):
         """HSPM of every row of ``H`` (see ``_sparseness.hoyer_along``)."""
@@ -446,13 +533,15 @@ class TorchBackend(ArrayAPIBackend):
 
         if out is None:
             return A @ B
+        if A.ndim == 1:  # a row vector times a matrix
+            return torch.mv(B.T, A, out=out)
         return torch.matmul(A, B, out=out)
 
     def take_rows(self, X, rows, out, *, start=0, contiguous=False):
         import torch
 
         if contiguous:
-            return out.copy_(X[start:start + out.shape[0]])
+            return out.copy_(X[start:start + out.shape[0], :])
         return torch.index_select(X, 0, rows, out=out)
 
     def gather_rows(self, X, rows, out):

@@ -32,6 +32,10 @@ class NumpyBackend:
 
     name = "numpy"
 
+    def __reduce__(self):
+        # One instance: a pickled estimator's backend is NUMPY again.
+        return "NUMPY"
+
     # ------------------------------------------------------------ creation
     @staticmethod
     def rng(seed):
@@ -51,12 +55,17 @@ class NumpyBackend:
         return np.dtype(dtype)
 
     @staticmethod
+    def numpy_dtype(dtype):
+        """The numpy dtype of the same name."""
+        return np.dtype(dtype)
+
+    @staticmethod
     def arange(n):
         return np.arange(n)
 
     @staticmethod
-    def asarray(a, dtype=None):
-        return np.asarray(a, dtype=dtype)
+    def asarray(a, dtype=None, copy=False):
+        return np.array(a, dtype=dtype) if copy else np.asarray(a, dtype=dtype)
 
     @staticmethod
     def normal(generator, loc, scale, shape, dtype):
@@ -68,12 +77,22 @@ class NumpyBackend:
         return a.copy()
 
     @staticmethod
-    def astype(a, dtype):
-        return a.astype(dtype, copy=False)
+    def astype(a, dtype, copy=False):
+        return a.astype(dtype, copy=copy)
+
+    @staticmethod
+    def float_dtypes():
+        """The float dtypes inputs may keep (float32 first)."""
+        return (np.float32, np.float64)
 
     @staticmethod
     def to_numpy(a):
         return a
+
+    @staticmethod
+    def densify(a):
+        """``a`` as a dense array (CSR matrices converted)."""
+        return a.toarray() if hasattr(a, "toarray") else np.asarray(a)
 
     # ------------------------------------------------------- non-linearity
     @staticmethod
@@ -248,6 +267,25 @@ class NumpyBackend:
         return float(np.max(np.abs(a))) if a.size else 0.0
 
     @staticmethod
+    def min_max(a):
+        return float(a.min()), float(a.max())
+
+    # The reductions return floats here; the array API backend returns 0-d
+    # arrays (no wait for the device), which the loops convert per epoch.
+    @staticmethod
+    def total(a):
+        """Sum of all entries, as a float."""
+        return float(a.sum())
+
+    @staticmethod
+    def mean(a):
+        return float(a.mean())
+
+    @staticmethod
+    def row_sums(a):
+        return a.sum(axis=1)
+
+    @staticmethod
     def sum_squares(a):
         return float(np.einsum("ij,ij->", a, a))
 
@@ -265,6 +303,11 @@ class NumpyBackend:
         return float(a @ b)
 
     @staticmethod
+    def maybe_finite(value):
+        """Whether a minibatch's scalar is finite."""
+        return bool(np.isfinite(value))
+
+    @staticmethod
     def logaddexp0(a):
         """``log(1 + exp(a))``, element-wise, without overflow."""
         return np.logaddexp(0, a)
@@ -272,6 +315,31 @@ class NumpyBackend:
     @staticmethod
     def count_true(mask):
         return int(np.count_nonzero(mask))
+
+    @staticmethod
+    def neg_log_clip(p, low):
+        """``-log(clip(p, low, 1))``, element-wise."""
+        return -np.log(np.clip(p, low, 1.0))
+
+    @staticmethod
+    def one_hot(y_index, n_outputs, dtype):
+        """One-hot rows of class indices ``y_index``."""
+        Y = np.zeros((y_index.shape[0], n_outputs), dtype=dtype)
+        Y[np.arange(y_index.shape[0]), y_index] = 1
+        return Y
+
+    @staticmethod
+    def argmax_rows(a):
+        """Column index of every row's largest entry, a numpy array."""
+        return a.argmax(axis=1)
+
+    @staticmethod
+    def hit_rate(probs, y_index, weights=None):
+        """(Weighted) fraction of rows whose largest entry is at ``y_index``."""
+        hits = probs.argmax(axis=1) == y_index
+        if weights is None:
+            return float(np.mean(hits))
+        return float(hits @ weights / weights.sum())
 
     @staticmethod
     def hoyer_rows(H):

@@ -68,7 +68,7 @@ def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY,
     last = len(coefs) - 1
     hidden = getattr(backend, _HIDDEN[activation][0])
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        Z = backend.matmul(H, W, out=None if out is None else out[i][:n])
+        Z = backend.matmul(H, W, out=None if out is None else out[i][:n, :])
         if i == last and loss == "log_loss":
             Z += b
             backend.softmax_(Z)
@@ -81,7 +81,7 @@ def forward(X, coefs, intercepts, loss, out=None, backend=NUMPY,
     return acts
 
 
-def data_loss(P, Y, loss, weights=None):
+def data_loss(P, Y, loss, weights=None, backend=NUMPY):
     """Sum over samples of the loss of outputs ``P`` against one-hot ``Y``.
 
     ``log_loss``: ``-sum(Y * log(clip(P)))``, the probability of the true
@@ -90,31 +90,31 @@ def data_loss(P, Y, loss, weights=None):
     multiplied by its weight.
     """
     if loss == "log_loss":
-        p_true = np.einsum("ij,ij->i", P, Y)
-        per_sample = -np.log(np.clip(p_true, _LOG_LOSS_CLIP, 1.0))
+        per_sample = backend.neg_log_clip(backend.row_dot(P, Y), _LOG_LOSS_CLIP)
     else:
         diff = P - Y
         if weights is None:
-            return 0.5 * float(np.einsum("ij,ij->", diff, diff))
-        per_sample = 0.5 * np.einsum("ij,ij->i", diff, diff)
+            return 0.5 * backend.sum_squares(diff)
+        per_sample = 0.5 * backend.row_sum_squares(diff)
     if weights is None:
-        return float(per_sample.sum())
-    return float(weights @ per_sample)
+        return backend.total(per_sample)
+    return backend.dot(weights, per_sample)
 
 
 class BackpropWorkspace:
     """Per-layer buffers reused across minibatches."""
 
-    def __init__(self, batch_size, n_features, coefs, dtype):
+    def __init__(self, batch_size, n_features, coefs, dtype, backend=NUMPY):
+        empty = backend.empty
         widths = [W.shape[1] for W in coefs]
-        self.acts = [np.empty((batch_size, w), dtype=dtype) for w in widths]
-        self.deltas = [np.empty((batch_size, w), dtype=dtype) for w in widths]
-        self.grad_W = [np.empty_like(W) for W in coefs]
-        self.grad_b = [np.empty(w, dtype=dtype) for w in widths]
-        self.X = np.empty((batch_size, n_features), dtype=dtype)
-        self.Y = np.empty((batch_size, widths[-1]), dtype=dtype)
+        self.acts = [empty((batch_size, w), dtype) for w in widths]
+        self.deltas = [empty((batch_size, w), dtype) for w in widths]
+        self.grad_W = [empty(W.shape, W.dtype) for W in coefs]
+        self.grad_b = [empty(w, dtype) for w in widths]
+        self.X = empty((batch_size, n_features), dtype)
+        self.Y = empty((batch_size, widths[-1]), dtype)
         # Scratch for the sigmoid derivative A (1 - A) of the widest layer.
-        self.scratch = np.empty(batch_size * max(widths), dtype=dtype)
+        self.scratch = empty(batch_size * max(widths), dtype)
 
 
 def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
@@ -135,22 +135,22 @@ def backward(X, Y, acts, coefs, loss, ws, first_trainable, scale=1.0,
     n = X.shape[0]
     mul_grad = getattr(backend, _HIDDEN[activation][1])
     last = len(coefs) - 1
-    delta = ws.deltas[last][:n]
+    delta = ws.deltas[last][:n, :]
     P = acts[last]
-    np.subtract(Y, P, out=delta)
+    backend.subtract(Y, P, out=delta)
     if loss == "squared_error":
         delta *= P
         delta *= 1.0 - P
     if weights is None:
         delta *= scale / n
     else:
-        delta *= (scale / weights.sum() * weights).astype(delta.dtype)[:, None]
+        delta *= backend.row_scale(weights, scale, delta.dtype)
     for i in range(last, first_trainable - 1, -1):
         inp = X if i == 0 else acts[i - 1]
         backend.matmul(inp.T, delta, out=ws.grad_W[i])
-        delta.sum(axis=0, out=ws.grad_b[i])
+        backend.sum_rows(delta, out=ws.grad_b[i])
         if i > first_trainable:
-            prev = ws.deltas[i - 1][:n]
+            prev = ws.deltas[i - 1][:n, :]
             backend.matmul(delta, coefs[i].T, out=prev)
             mul_grad(prev, acts[i - 1], ws.scratch)
             delta = prev
@@ -196,13 +196,14 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
     trainable = list(range(first_trainable, n_layers))
     indices = trainable + [n_layers + i for i in trainable]
     total = 0.0
-    for _, rows, weights in minibatches(order, batch_size, sample_weight):
+    for _, rows, weights in minibatches(order, batch_size, sample_weight,
+                                        backend):
         n = rows.shape[0]
-        Xb = backend.gather_rows(X, rows, ws.X[:n])
-        Yb = backend.gather_rows(Y, rows, ws.Y[:n])
+        Xb = backend.gather_rows(X, rows, ws.X[:n, :])
+        Yb = backend.gather_rows(Y, rows, ws.Y[:n, :])
         acts = forward(Xb, coefs, intercepts, loss, out=ws.acts, backend=backend,
                        activation=activation)
-        total += data_loss(acts[-1], Yb, loss, weights)
+        total += data_loss(acts[-1], Yb, loss, weights, backend)
         # The learning rate is folded into the output delta, so the
         # gradients come out already scaled for the optimizer.
         backward(Xb, Yb, acts, coefs, loss, ws, first_trainable,
@@ -212,7 +213,7 @@ def train_epoch(X, Y, coefs, intercepts, optimizer, ws, *, order, batch_size,
         optimizer.step(ascents, learning_rate, indices=indices, scaled=True)
     if sample_weight is None:
         return total / n_samples
-    return total / float(sample_weight.sum())
+    return total / backend.total(sample_weight)
 
 
 @dataclass
@@ -226,7 +227,7 @@ class BackpropState:
     optimizer : MomentumSGD
         Holds ``coefs + intercepts``, their velocities, the momentum
         schedule and the epochs done (``optimizer.epoch``).
-    generator : numpy.random.Generator
+    generator : numpy.random.Generator or device generator
         Draws the shuffles.
     order : ndarray of int or None
         The row order, reshuffled in place every epoch (kept so that a
@@ -238,8 +239,8 @@ class BackpropState:
     coefs: list
     intercepts: list
     optimizer: MomentumSGD
-    generator: np.random.Generator
-    order: np.ndarray | None = None
+    generator: object
+    order: object = None
     activation: str = "logistic"
 
     @property
@@ -266,21 +267,17 @@ def init_backprop_state(coefs, intercepts, generator, *, weight_decay, momentum,
                          activation=activation)
 
 
-def one_hot(y_index, n_outputs, dtype):
+def one_hot(y_index, n_outputs, dtype, backend=NUMPY):
     """One-hot targets of class indices ``y_index``."""
-    Y = np.zeros((y_index.shape[0], n_outputs), dtype=dtype)
-    Y[np.arange(y_index.shape[0]), y_index] = 1
-    return Y
+    return backend.one_hot(y_index, n_outputs, dtype)
 
 
 def accuracy(X, y_index, coefs, intercepts, loss, weights=None,
-             activation="logistic"):
+             activation="logistic", backend=NUMPY):
     """(Weighted) fraction of ``X`` whose most probable class is ``y_index``."""
-    probs = forward(X, coefs, intercepts, loss, activation=activation)[-1]
-    hits = probs.argmax(axis=1) == y_index
-    if weights is None:
-        return float(np.mean(hits))
-    return float(hits @ weights / weights.sum())
+    probs = forward(X, coefs, intercepts, loss, activation=activation,
+                    backend=backend)[-1]
+    return backend.hit_rate(probs, y_index, weights)
 
 
 def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
@@ -322,11 +319,12 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
     optimizer = state.optimizer
     backend = optimizer.backend
     n_outputs = coefs[-1].shape[1]
-    Y = one_hot(y_index, n_outputs, coefs[0].dtype)
+    Y = one_hot(y_index, n_outputs, coefs[0].dtype, backend)
     batch_size = min(batch_size, X.shape[0])
-    ws = BackpropWorkspace(batch_size, X.shape[1], coefs, coefs[0].dtype)
+    ws = BackpropWorkspace(batch_size, X.shape[1], coefs, coefs[0].dtype,
+                           backend)
     if state.order is None or state.order.shape[0] != X.shape[0]:
-        state.order = np.arange(X.shape[0])
+        state.order = backend.arange(X.shape[0])
     order = state.order
 
     def epoch():
@@ -342,12 +340,13 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
                 activation=state.activation,
             )
         optimizer.iteration_ends()
-        values = {"loss": mean_loss}
+        values = {"loss": float(mean_loss)}
         if validation is not None:
             X_val, y_val, *w_val = validation
             values["validation_score"] = accuracy(
                 X_val, y_val, coefs, intercepts, loss,
-                w_val[0] if w_val else None, activation=state.activation)
+                w_val[0] if w_val else None, activation=state.activation,
+                backend=backend)
         return values
 
     if validation is None:
@@ -357,11 +356,12 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
     else:
         monitor = NoImprovement("validation_score", tol, n_iter_no_change,
                                 greater_is_better=True)
-        keep = KeepBest(monitor, coefs + intercepts)
+        keep = KeepBest(monitor, coefs + intercepts, backend)
         stop = (monitor, keep)
     run = run_epochs(n_epochs, epoch, what="Backpropagation",
                      learning_rate=learning_rate, weights=coefs, stop=stop,
-                     hooks=hooks, first_epoch=state.epoch, state=state)
+                     hooks=hooks, first_epoch=state.epoch, state=state,
+                     backend=backend)
     if keep is not None and keep.best_params is not None:
         best = keep.best_params
         state.coefs = best[:len(coefs)]

@@ -103,3 +103,21 @@ def backprop_epoch_printer(event):
         message += f", validation accuracy {event.values['validation_score']:.4f}"
     print(f"[PretrainedMLP] epoch {event.epoch}/{event.n_epochs}: {message}, "
           f"{event.seconds:.2f} s", flush=True)
+
+
+def check_same_backend(estimator, method, fitted_on, backend, X):
+    """Raise unless ``X`` lives where the fitted weights do.
+
+    ``fitted_on`` is the backend of the fit, ``backend`` that of ``X``; the
+    message names the method (``Estimator.method()``) as scikit-learn's
+    array API checks expect.
+    """
+    if backend == fitted_on:
+        return
+    raise ValueError(
+        f"{type(estimator).__name__}.{method}() must use the same namespace "
+        f"and device as fit: the estimator was fitted on {fitted_on.name} "
+        f"arrays, X is a {backend.name} array ({type(X).__name__}). Pass X in "
+        "the namespace and on the device of the fit (array API inputs need "
+        "sklearn.set_config(array_api_dispatch=True)), or fit again."
+    )

@@ -17,6 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from ._backend import NUMPY
 from ._backprop import forward, init_backprop_state
 from ._units import GAUSSIAN, UNITS
 from ._validation import (
@@ -117,57 +118,78 @@ def _layer_init(est, hidden):
     return "he" if hidden and est.activation == "relu" else "glorot"
 
 
-def initial_network(est, X_train, n_outputs, seeds, pretrainer, sample_weight):
+def initial_network(est, X_train, n_outputs, seeds, pretrainer, sample_weight,
+                    backend=NUMPY):
     """Backprop state to start from, and the stack its hidden layers came from.
 
     With ``est.pretrain`` the hidden layers are copies of ``pretrainer``'s
     (fitted here from ``est.make_pretrainer`` when it is None); otherwise
     they are drawn as ``est.init`` says. The output layer is always drawn.
+    Weights are drawn on the host by numpy (the same initial network on
+    every device) and placed on ``backend``'s device; the shuffles of an
+    array API run are drawn there by a generator seeded from the host one.
     """
     sizes = check_hidden_layer_sizes(est.hidden_layer_sizes)
     stack_seed, init_seed = seeds
     dtype = X_train.dtype
     generator = np.random.default_rng(int(init_seed))
+    host_dtype = backend.numpy_dtype(dtype)
     coefs, intercepts = [], []
     if est.pretrain:
         if pretrainer is None:
             pretrainer = est.make_pretrainer(int(stack_seed)).fit(
                 X_train, sample_weight=sample_weight)
         for W, b in zip(pretrainer.coefs_, pretrainer.intercepts_):
-            coefs.append(W.astype(dtype, copy=True))
-            intercepts.append(b.astype(dtype, copy=True))
+            # A copy: fine-tuning must not change the pretrainer's weights.
+            coefs.append(backend.asarray(W, dtype, copy=True))
+            intercepts.append(backend.asarray(b, dtype, copy=True))
     else:
         pretrainer = None
         fan_in = [X_train.shape[1], *sizes[:-1]]
         for n_in, n_out in zip(fan_in, sizes):
-            coefs.append(initial_weights(_layer_init(est, True), est.init_std,
-                                         generator, n_in, n_out, dtype))
-            intercepts.append(np.zeros(n_out, dtype=dtype))
-    coefs.append(initial_weights(_layer_init(est, False), est.init_std,
-                                 generator, sizes[-1], n_outputs, dtype))
-    intercepts.append(np.zeros(n_outputs, dtype=dtype))
+            coefs.append(backend.asarray(initial_weights(
+                _layer_init(est, True), est.init_std, generator, n_in, n_out,
+                host_dtype)))
+            intercepts.append(backend.zeros(n_out, dtype))
+    coefs.append(backend.asarray(initial_weights(
+        _layer_init(est, False), est.init_std, generator, sizes[-1], n_outputs,
+        host_dtype)))
+    intercepts.append(backend.zeros(n_outputs, dtype))
     state = init_backprop_state(
-        coefs, intercepts, generator, weight_decay=est.weight_decay,
-        momentum=check_momentum(est.momentum),
+        coefs, intercepts,
+        generator if backend is NUMPY else backend.rng(generator),
+        weight_decay=est.weight_decay, momentum=check_momentum(est.momentum),
         momentum_schedule=est.momentum_schedule, n_epochs=est.n_epochs,
-        activation=est.activation,
+        backend=backend, activation=est.activation,
     )
     return state, pretrainer
 
 
-def split_validation(X, y_idx, sample_weight, fraction, seed):
+def split_validation(X, y_idx, sample_weight, fraction, seed, backend=NUMPY):
     """Hold out ``fraction`` of the data, stratified when every class can be.
 
-    Returns ``X_train, y_train, w_train, (X_val, y_val, w_val)``.
+    Returns ``X_train, y_train, w_train, (X_val, y_val, w_val)``; labels and
+    weights are host arrays, ``X``'s parts stay in its namespace (the row
+    indices are drawn on the host).
     """
     n_classes = np.unique(y_idx).shape[0]
     n_val = int(np.ceil(fraction * X.shape[0]))
     counts = np.bincount(y_idx)
     stratify = (y_idx if counts[counts > 0].min() >= 2
                 and n_classes <= n_val <= X.shape[0] - n_classes else None)
-    parts = train_test_split(
-        X, y_idx, *([] if sample_weight is None else [sample_weight]),
-        test_size=fraction, stratify=stratify, random_state=seed)
+    if backend is not NUMPY:
+        rows = train_test_split(
+            np.arange(X.shape[0]), y_idx,
+            *([] if sample_weight is None else [sample_weight]),
+            test_size=fraction, stratify=stratify, random_state=seed)
+        train, val = (backend.asarray(r) for r in rows[:2])
+        xp = backend.xp
+        rows[:2] = xp.take(X, train, axis=0), xp.take(X, val, axis=0)
+        parts = rows
+    else:
+        parts = train_test_split(
+            X, y_idx, *([] if sample_weight is None else [sample_weight]),
+            test_size=fraction, stratify=stratify, random_state=seed)
     X_train, X_val, y_train, y_val = parts[:4]
     w_train = None if sample_weight is None else parts[4]
     w_val = None if sample_weight is None else parts[5]
@@ -176,9 +198,10 @@ def split_validation(X, y_idx, sample_weight, fraction, seed):
 
 def warn_if_at_chance(state, X, y_idx, sample_weight, loss):
     """A ConvergenceWarning when the network predicts no better than chance."""
+    backend = state.optimizer.backend
     probs = forward(X, state.coefs, state.intercepts, loss,
-                    activation=state.activation)[-1]
-    hits = (probs.argmax(axis=1) == y_idx).astype(float)
+                    activation=state.activation, backend=backend)[-1]
+    hits = (backend.argmax_rows(probs) == y_idx).astype(float)
     counts = np.bincount(y_idx, weights=sample_weight).astype(float)
     if sample_weight is None:
         accuracy = float(hits.mean())
@@ -239,10 +262,11 @@ def network_layers(est):
             f"{len(visible)} layer(s) but the network {len(coefs)} hidden "
             "layer(s)."
         )
-    units = [UNITS[est.visible_units if layer == 0 else "bernoulli"]
+    backend = est._backprop_state_.optimizer.backend
+    units = [UNITS[est.visible_units if layer == 0 else "bernoulli"].on(backend)
              for layer in range(len(coefs))]
     if pretrainer is None and est.activation == "relu":
-        units = [GAUSSIAN] * len(coefs)
+        units = [GAUSSIAN.on(backend)] * len(coefs)
     return [{"coef": W, "intercept": b, "visible_intercept": c,
              "activation": est.activation, "units": u}
             for W, b, c, u in zip(coefs, intercepts, visible, units)]

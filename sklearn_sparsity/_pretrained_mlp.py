@@ -21,6 +21,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._array_api import to_numpy
+from ._backend import NUMPY, get_backend
 from ._backprop import (
     ACTIVATIONS,
     LOSSES,
@@ -33,6 +35,7 @@ from ._base import (
     SHARED_CONSTRAINTS,
     atomic_fit,
     backprop_epoch_printer,
+    check_same_backend,
 )
 from ._mlp_fitting import (
     check_fit_settings,
@@ -458,22 +461,35 @@ class PretrainedMLPClassifier(
             return self._fit_network(X, y, pretrainer, hooks, sample_weight)
 
     def _validate_training_data(self, X, y, sample_weight, reset):
+        """Validated ``X`` (in its namespace), labels and weights on the host."""
         X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=(np.float32, np.float64),
-            reset=reset,
+            self, X, y, accept_sparse="csr",
+            dtype=get_backend(X).float_dtypes(), reset=reset,
         )
         if self.pretrain and reset:
             UNITS[self.visible_units].check_input(X, type(self).__name__)
+        y = to_numpy(y)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+                to_numpy(sample_weight), np.empty((X.shape[0], 0)),
+                dtype=np.float64, ensure_non_negative=True)
         return X, y, sample_weight
 
     def _train(self, state, X, y_idx, n_epochs, hooks, sample_weight,
                validation=None, tol=None):
+        """Back-propagation on ``X``'s device (labels and weights moved there)."""
         if self.verbose:
             hooks = (*hooks, backprop_epoch_printer)
+        backend = state.optimizer.backend
+        y_idx = backend.asarray(y_idx)
+        if sample_weight is not None:
+            sample_weight = backend.asarray(sample_weight, np.float64)
+        if validation is not None:
+            X_val, y_val, w_val = validation
+            validation = (X_val, backend.asarray(y_val),
+                          None if w_val is None
+                          else backend.asarray(w_val, np.float64))
         return train_backprop(
             state, X, y_idx, n_epochs=n_epochs, batch_size=self.batch_size,
             learning_rate=self.learning_rate, loss=self.loss,
@@ -490,11 +506,14 @@ class PretrainedMLPClassifier(
             check_resumable(self)
         X, y, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=not resume)
-        classes = np.unique(y) if not resume else self.classes_
-        if resume and not np.array_equal(np.unique(y), self.classes_):
+        backend = get_backend(X)
+        if resume:
+            self._check_backend(backend, "fit", X)
+        classes = np.unique(y) if not resume else to_numpy(self.classes_)
+        if resume and not np.array_equal(np.unique(y), classes):
             raise ValueError(
                 f"warm_start=True continues a network trained on the classes "
-                f"{self.classes_.tolist()}; y has {np.unique(y).tolist()}."
+                f"{classes.tolist()}; y has {np.unique(y).tolist()}."
             )
         if classes.shape[0] < 2:
             raise ValueError(
@@ -512,17 +531,17 @@ class PretrainedMLPClassifier(
         if self.early_stopping:
             X_train, y_train, w_train, validation = split_validation(
                 X, y_idx, sample_weight, self.validation_fraction,
-                int(split_seed))
+                int(split_seed), backend)
 
         if resume:
             state = copy.deepcopy(self._backprop_state_)
             pretrainer_ = getattr(self, "pretrainer_", None)
             if X_train.dtype != state.coefs[0].dtype:
-                X_train = X_train.astype(state.coefs[0].dtype)
+                X_train = backend.astype(X_train, state.coefs[0].dtype, copy=True)
         else:
             state, pretrainer_ = initial_network(
                 self, X_train, classes.shape[0], (stack_seed, init_seed), pretrainer,
-                w_train)
+                w_train, backend)
         result = self._train(state, X_train, y_train, self.n_epochs, hooks,
                              w_train, validation, self.tol)
         report_stop(self, result, validation is not None)
@@ -540,18 +559,20 @@ class PretrainedMLPClassifier(
             check_resumable(self)
         X, y, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=first)
+        backend = get_backend(X)
         if first:
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit "
                     "(every class that will appear in y)."
                 )
-            classes = np.unique(np.asarray(classes))
+            classes = np.unique(np.asarray(to_numpy(classes)))
             if classes.shape[0] < 2:
                 raise ValueError(
                     f"classes must hold at least 2 classes; got {classes!r}.")
         else:
-            classes = self.classes_
+            self._check_backend(backend, "partial_fit", X)
+            classes = to_numpy(self.classes_)
         y_idx = encode_labels(y, classes)
         if first:
             rng = check_random_state(self.random_state)
@@ -559,13 +580,13 @@ class PretrainedMLPClassifier(
                                                    size=3)
             state, pretrainer_ = initial_network(
                 self, X, classes.shape[0], (stack_seed, init_seed), None,
-                sample_weight)
+                sample_weight, backend)
             previous = (0, 0, [])
         else:
             state = copy.deepcopy(self._backprop_state_)
             pretrainer_ = getattr(self, "pretrainer_", None)
             if X.dtype != state.coefs[0].dtype:
-                X = X.astype(state.coefs[0].dtype)
+                X = backend.astype(X, state.coefs[0].dtype, copy=True)
             previous = (self.n_iter_, self.t_, self.loss_curve_)
         result = self._train(state, X, y_idx, 1, (), sample_weight)
         self._set_network(state, classes, pretrainer_, result, X.shape[0],
@@ -575,7 +596,10 @@ class PretrainedMLPClassifier(
                      previous):
         """All fitted attributes at once, from a finished training run."""
         n_iter, t, loss_curve = previous
-        self.classes_ = classes
+        backend = state.optimizer.backend
+        # Numeric classes live with the weights (predict returns them there).
+        self.classes_ = (backend.asarray(classes) if backend is not NUMPY
+                         and classes.dtype.kind in "biuf" else classes)
         self.coefs_ = state.coefs
         self.intercepts_ = state.intercepts
         if pretrainer is not None:
@@ -594,18 +618,25 @@ class PretrainedMLPClassifier(
         self._backprop_state_ = state
 
     # ------------------------------------------------------------ predict
-    def _validate_predict_input(self, X):
+    def _validate_predict_input(self, X, method):
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse="csr", dtype=(np.float32, np.float64),
+            self, X, accept_sparse="csr", dtype=get_backend(X).float_dtypes(),
             reset=False,
         )
+        self._check_backend(get_backend(X), method, X)
         return X
+
+    def _check_backend(self, backend, method, X):
+        """An error unless the fitted weights live where ``X`` does."""
+        check_same_backend(self, method, self._backprop_state_.optimizer.backend,
+                           backend, X)
 
     def _params_for(self, X):
         dtype = X.dtype
-        return ([W.astype(dtype, copy=False) for W in self.coefs_],
-                [b.astype(dtype, copy=False) for b in self.intercepts_])
+        backend = get_backend(X)
+        return ([backend.astype(W, dtype) for W in self.coefs_],
+                [backend.astype(b, dtype) for b in self.intercepts_], backend)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -623,11 +654,21 @@ class PretrainedMLPClassifier(
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, columns ordered as ``classes_``.
         """
-        X = self._validate_predict_input(X)
-        coefs, intercepts = self._params_for(X)
+        return self._proba(X, "predict_proba")
+
+    def _proba(self, X, method):
+        X = self._validate_predict_input(X, method)
+        coefs, intercepts, backend = self._params_for(X)
         P = forward(X, coefs, intercepts, self.loss,
-                    activation=self.activation)[-1]
+                    activation=self.activation, backend=backend)[-1]
         if self.loss == "squared_error":
+            if backend is not NUMPY:
+                xp = backend.xp
+                total = xp.sum(P, axis=1, keepdims=True)
+                positive = total > 0
+                return xp.where(
+                    positive, P / xp.where(positive, total, xp.ones_like(total)),
+                    xp.full_like(P, 1.0 / P.shape[1]))
             total = P.sum(axis=1, keepdims=True)
             P = np.divide(P, total, out=np.full_like(P, 1.0 / P.shape[1]),
                           where=total > 0)
@@ -647,7 +688,11 @@ class PretrainedMLPClassifier(
             Log-probability of each class (probabilities clipped at the
             dtype's smallest positive normal number).
         """
-        P = self.predict_proba(X)
+        P = self._proba(X, "predict_log_proba")
+        backend = get_backend(P)
+        if backend is not NUMPY:
+            xp = backend.xp
+            return xp.log(xp.clip(P, xp.finfo(P.dtype).smallest_normal, None))
         return np.log(np.maximum(P, np.finfo(P.dtype).tiny))
 
     def predict(self, X):
@@ -663,7 +708,13 @@ class PretrainedMLPClassifier(
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        proba = self.predict_proba(X)
+        proba = self._proba(X, "predict")
+        backend = get_backend(proba)
+        if backend is not NUMPY:
+            best = backend.xp.argmax(proba, axis=1)
+            if get_backend(self.classes_) is NUMPY:  # labels that are not numbers
+                return self.classes_[to_numpy(best)]
+            return backend.xp.take(self.classes_, best)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def transform_layers(self, X):
@@ -678,12 +729,16 @@ class PretrainedMLPClassifier(
         -------
         layers : list of ndarray of shape (n_samples, n_hidden_l)
             Hidden activations, bottom up; the output layer is not included.
-            Always numpy arrays: ``set_output`` configures :meth:`transform`
-            and :meth:`fit_transform` (the top layer), not this list.
+            Arrays of the input's kind (numpy, or the array API namespace of
+            ``X``): ``set_output`` configures :meth:`transform` and
+            :meth:`fit_transform` (the top layer), not this list.
         """
-        X = self._validate_predict_input(X)
-        coefs, intercepts = self._params_for(X)
-        return forward(X, coefs[:-1], intercepts[:-1], loss=None,
+        return self._hidden_layers(X, "transform_layers")
+
+    def _hidden_layers(self, X, method):
+        X = self._validate_predict_input(X, method)
+        coefs, intercepts, backend = self._params_for(X)
+        return forward(X, coefs[:-1], intercepts[:-1], loss=None, backend=backend,
                        activation=self.activation)
 
     @property
@@ -711,7 +766,7 @@ class PretrainedMLPClassifier(
             columns ``get_feature_names_out()`` under
             ``set_output(transform="pandas")``.
         """
-        return self.transform_layers(X)[-1]
+        return self._hidden_layers(X, "transform")[-1]
 
     def fit_transform(self, X, y, **fit_params):
         """Fit the classifier, then return the top hidden layer's activations.
@@ -745,4 +800,5 @@ class PretrainedMLPClassifier(
         # RBMs happened to learn (on scikit-learn's 2-feature test blobs, a
         # few pretraining epochs leave nearly constant features).
         tags.classifier_tags.poor_score = not self.finetune
+        tags.array_api_support = True
         return tags

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._backend import NUMPY
+from ._backend import NUMPY, get_backend
 from ._optim import MomentumSGD
-from ._sparseness import hoyer_along
 from ._training import minibatches, run_epochs
 from ._units import BERNOULLI, UNITS
 
@@ -51,7 +50,7 @@ class _CDWorkspace:
 
     def v0(self, n):
         """Buffer for the (first ``n`` rows of the) minibatch input."""
-        return self.V[:n]
+        return self.V[:n, :]
 
 
 def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
@@ -84,25 +83,26 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
 
     Returns
     -------
-    sq_err : float
-        Sum over the minibatch of ``||v0 - v||^2`` (weighted by ``weights``).
+    sq_err : float or 0-d array
+        Sum over the minibatch of ``||v0 - v||^2`` (weighted by ``weights``);
+        a 0-d array on an array API backend (converted once per epoch).
     """
     backend = optimizer.backend
-    V, H = ws.V[: 2 * n], ws.H[: 2 * n]
-    v0, v = V[:n], V[n:]
-    pos, neg = H[:n], H[n:]
-    hs, u = ws.hs[:n], ws.u[:n]
+    V, H = ws.V[: 2 * n, :], ws.H[: 2 * n, :]
+    v0, v = V[:n, :], V[n:, :]
+    pos, neg = H[:n, :], H[n:, :]
+    hs, u = ws.hs[:n, :], ws.u[:n, :]
     if weights is None:
         s = learning_rate / n
     else:  # per-row scale, a column vector
-        s = (learning_rate / weights.sum() * weights).astype(W.dtype)[:, None]
+        s = backend.row_scale(weights, learning_rate, W.dtype)
 
     backend.matmul(v0, W, out=h0)
     hidden.mean_(h0, b)
     if chain is None:
         hidden.sample_(h0, u, hs, generator)
     else:
-        np.copyto(hs, chain[:n])
+        backend.copy_(hs, chain[:n, :])
     for step in range(cd_steps):
         backend.matmul(hs, W.T, out=v)
         visible.mean_(v, c)
@@ -115,13 +115,13 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
         else:
             hidden.mean_(neg, b)
             if chain is not None:  # the persistent chain moves on
-                hidden.sample_(neg, u, chain[:n], generator)
+                hidden.sample_(neg, u, chain[:n, :], generator)
             neg *= -s
-    np.multiply(h0, s, out=pos)  # pos = s h0
+    backend.multiply(h0, s, out=pos)  # pos = s h0
 
     gW, gb, gc = ws.gW, ws.gb, ws.gc
     backend.matmul(V.T, H, out=gW)  # s (v0^T h0 - v^T h1)
-    H.sum(axis=0, out=gb)  # s sum(h0 - h1)
+    backend.sum_rows(H, out=gb)  # s sum(h0 - h1)
     signs = ws.signs[: 2 * n]
     if weights is None:
         signs[:n] = s
@@ -129,15 +129,15 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
     else:
         signs[:n] = s[:, 0]
         signs[n:] = -s[:, 0]
-    np.matmul(signs, V, out=gc)  # s sum(v0 - v)
+    backend.matmul(signs, V, out=gc)  # s sum(v0 - v)
 
     # Reconstruction error, computed before parameters move; v is no longer
     # needed, so its buffer holds the difference.
-    diff = np.subtract(v0, v, out=v)
+    diff = backend.subtract(v0, v, out=v)
     if weights is None:
-        sq_err = float(np.einsum("ij,ij->", diff, diff))
+        sq_err = backend.sum_squares(diff)
     else:
-        sq_err = float(weights @ np.einsum("ij,ij->i", diff, diff))
+        sq_err = backend.dot(weights, backend.row_sum_squares(diff))
 
     optimizer.step([gW, gb, gc], learning_rate, scaled=True)
     return sq_err
@@ -158,8 +158,9 @@ class CDState:
     optimizer : MomentumSGD
         Holds ``[W, b, c]``, their velocities, the momentum schedule and the
         number of epochs done (``optimizer.epoch``).
-    generator : numpy.random.Generator
-        Draws the shuffles and the Gibbs samples.
+    generator : numpy.random.Generator or device generator
+        Draws the shuffles and the Gibbs samples (for array API arrays, a
+        generator on their device, see ``_array_api``).
     history : dict of list
         Per epoch: ``"reconstruction_error"``, ``"hspm"`` and ``"time"``.
     visible, hidden : unit objects
@@ -171,17 +172,17 @@ class CDState:
         The persistent chains' hidden states of persistent CD (PCD).
     """
 
-    W: np.ndarray
-    b: np.ndarray
-    c: np.ndarray
+    W: object
+    b: object
+    c: object
     optimizer: MomentumSGD
-    generator: np.random.Generator
+    generator: object
     history: dict = field(default_factory=lambda: {
         "reconstruction_error": [], "hspm": [], "time": []})
     visible: object = BERNOULLI
     hidden: object = BERNOULLI
-    order: np.ndarray | None = None
-    chain: np.ndarray | None = None
+    order: object = None
+    chain: object = None
 
     @property
     def epoch(self):
@@ -189,11 +190,10 @@ class CDState:
         return self.optimizer.epoch
 
 
-def _monitor_rows(X, n_rows):
+def _monitor_rows(X, n_rows, backend=NUMPY):
     """``n_rows`` evenly spaced rows of ``X`` as a dense array (no RNG)."""
     step = max(1, X.shape[0] // max(n_rows, 1))
-    rows = X[::step][:n_rows]
-    return rows.toarray() if hasattr(rows, "toarray") else np.asarray(rows)
+    return backend.densify(X[::step, :][:n_rows, :])
 
 
 def layer_monitors(state, X_train_rows, X_val):
@@ -205,15 +205,16 @@ def layer_monitors(state, X_train_rows, X_val):
     between them signals overfitting).
     """
     W, b, c = state.W, state.b, state.c
+    backend = state.optimizer.backend
     hidden = state.hidden.mean_(X_val @ W, b)
     R = state.visible.reconstruct(hidden, W, c)
     return {
-        "validation_reconstruction_error": float(
-            np.einsum("ij,ij->", X_val - R, X_val - R) / X_val.shape[0]),
-        "free_energy_train": float(
-            state.visible.free_energy(X_train_rows, W, b, c).mean()),
-        "free_energy_validation": float(
-            state.visible.free_energy(X_val, W, b, c).mean()),
+        "validation_reconstruction_error": float(backend.sum_squares(X_val - R))
+        / X_val.shape[0],
+        "free_energy_train": backend.mean(
+            state.visible.free_energy(X_train_rows, W, b, c)),
+        "free_energy_validation": backend.mean(
+            state.visible.free_energy(X_val, W, b, c)),
     }
 
 
@@ -226,20 +227,21 @@ def init_cd_state(n_visible, n_hidden, *, dtype, init_std, seed, weight_decay,
     from ``seed`` first draws the weights, then the shuffles and samples.
     ``visible_units`` is the unit type of the layer's visible side, a unit
     object or its name (``"bernoulli"``, ``"gaussian"``); the hidden units
-    are Bernoulli.
+    are Bernoulli. ``backend`` is where the layer trains (its arrays, its
+    random generator).
     """
     if isinstance(visible_units, str):
         visible_units = UNITS[visible_units]
     generator = backend.rng(seed)
-    W = generator.normal(0.0, init_std, size=(n_visible, n_hidden)).astype(
-        dtype, copy=False
-    )
+    W = backend.normal(generator, 0.0, init_std, (n_visible, n_hidden), dtype)
     b = backend.zeros(n_hidden, dtype)
     c = backend.zeros(n_visible, dtype)
     optimizer = MomentumSGD([W, b, c], [True, False, False], weight_decay,
                             momentum, schedule=momentum_schedule,
                             n_epochs=n_epochs, backend=backend)
-    return CDState(W, b, c, optimizer, generator, visible=visible_units)
+    return CDState(W, b, c, optimizer, generator,
+                   visible=visible_units.on(backend),
+                   hidden=BERNOULLI.on(backend))
 
 
 def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle,
@@ -283,29 +285,30 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
     ws = _CDWorkspace(batch_size, n_visible, n_hidden, W.dtype, block_rows,
                       backend)
     if state.order is None or state.order.shape[0] != n_samples:
-        state.order = np.arange(n_samples)
+        state.order = backend.arange(n_samples)
     order = state.order
     with_hspm = n_hidden > 1
     weights = (None if sample_weight is None
-               else np.asarray(sample_weight, dtype=np.float64))
-    total_weight = n_samples if weights is None else float(weights.sum())
-    if weights is not None:
-        block_weights = np.empty(block_rows)
+               else backend.asarray(sample_weight, dtype=np.float64))
+    if weights is None:
+        total_weight = n_samples
+    else:
+        total_weight = float(backend.total(weights))
+        block_weights = backend.empty(block_rows, np.float64)
     if persistent and (state.chain is None
                        or state.chain.shape != (batch_size, n_hidden)):
         state.chain = backend.zeros((batch_size, n_hidden), W.dtype)
     chain = state.chain if persistent else None
     if validation is not None:
-        X_val = (validation.toarray() if hasattr(validation, "toarray")
-                 else np.asarray(validation)).astype(W.dtype, copy=False)
-        train_rows = _monitor_rows(X, X_val.shape[0]).astype(W.dtype,
-                                                              copy=False)
+        X_val = backend.astype(backend.densify(validation), W.dtype)
+        train_rows = backend.astype(_monitor_rows(X, X_val.shape[0], backend),
+                                    W.dtype)
 
     def hspm_of_block(filled):
-        values = hoyer_along(ws.h0_block[:filled])
+        values = backend.hoyer_rows(ws.h0_block[:filled, :])
         if weights is None:
-            return float(values.sum())
-        return float(values @ block_weights[:filled])
+            return backend.total(values)
+        return backend.dot(values, block_weights[:filled])
 
     def epoch():
         if shuffle:
@@ -317,7 +320,7 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
         # epoch driver and reported as a ValueError naming the epoch.
         with np.errstate(over="ignore", invalid="ignore"):
             for start, rows, row_weights in minibatches(order, batch_size,
-                                                        weights):
+                                                        weights, backend):
                 n = rows.shape[0]
                 if filled + n > block_rows:
                     hspm_sum += hspm_of_block(filled)
@@ -325,20 +328,21 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
                 backend.take_rows(X, rows, ws.v0(n), start=start,
                                   contiguous=not shuffle)
                 err = cd_update(
-                    ws, n, ws.h0_block[filled:filled + n], W, b, c,
+                    ws, n, ws.h0_block[filled:filled + n, :], W, b, c,
                     state.optimizer, learning_rate=learning_rate,
                     cd_steps=cd_steps, generator=state.generator,
                     visible=state.visible, hidden=state.hidden,
                     weights=row_weights, chain=chain,
                 )
                 sq_err += err
-                if with_hspm and np.isfinite(err):
+                if with_hspm and backend.maybe_finite(err):
                     if weights is not None:
                         block_weights[filled:filled + n] = row_weights
                     filled += n
             if filled:
                 hspm_sum += hspm_of_block(filled)
         state.optimizer.iteration_ends()
+        sq_err, hspm_sum = float(sq_err), float(hspm_sum)
         values = {"loss": sq_err,
                   "reconstruction_error": sq_err / total_weight,
                   "hspm": hspm_sum / total_weight if with_hspm else np.nan}
@@ -355,7 +359,7 @@ def train_cd(state, X, *, n_epochs, learning_rate, batch_size, cd_steps, shuffle
 
     run_epochs(n_epochs, epoch, what=what, learning_rate=learning_rate,
                weights=[W], hooks=(record, *hooks), first_epoch=state.epoch,
-               state=state)
+               state=state, backend=backend)
     return state
 
 
@@ -375,7 +379,7 @@ def fit_rbm_state(X, n_hidden, *, n_epochs, learning_rate, batch_size, momentum,
         X.shape[1], n_hidden, dtype=X.dtype, init_std=init_std, seed=seed,
         weight_decay=weight_decay, momentum=momentum,
         momentum_schedule=momentum_schedule, n_epochs=n_epochs,
-        visible_units=visible_units,
+        visible_units=visible_units, backend=get_backend(X),
     )
     return train_cd(state, X, n_epochs=n_epochs, learning_rate=learning_rate,
                     batch_size=batch_size, cd_steps=cd_steps, shuffle=shuffle,

@@ -30,8 +30,9 @@ def hoyer_along(H, axis=1, xp=None):
         ``0``: one value per column (lifetime sparseness of each unit).
     xp : module or None, default=None
         The array API namespace of ``H`` when it is not a numpy array: the
-        values are computed there, on ``H``'s device, in ``H``'s dtype, each
-        vector divided by its largest magnitude first (no overflow).
+        values are computed there, on ``H``'s device, in float64 where the
+        device supports it, each vector divided by its largest magnitude
+        first (no overflow).
 
     Returns
     -------
@@ -80,8 +81,16 @@ def hoyer_along(H, axis=1, xp=None):
 
 
 def _hoyer_along_xp(H, axis, xp):
-    """:func:`hoyer_along` in array API namespace ``xp``."""
+    """:func:`hoyer_along` in array API namespace ``xp``.
+
+    In float64 where the device has it (as the numpy path: near-zero HSPM
+    is a difference of nearly equal numbers), else in ``H``'s dtype.
+    """
     A = xp.abs(H)
+    try:
+        A = xp.astype(A, xp.float64)
+    except (TypeError, RuntimeError, ValueError):  # e.g. no float64 on MPS
+        pass
     largest = xp.max(A, axis=axis, keepdims=True)
     positive = largest > 0
     A = A / xp.where(positive, largest, xp.ones_like(largest))

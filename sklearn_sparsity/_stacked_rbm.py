@@ -21,11 +21,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._array_api import to_numpy
+from ._backend import NUMPY, get_backend
 from ._backprop import forward
 from ._base import (
     DOC_LINK_TEMPLATE,
     SHARED_CONSTRAINTS,
     atomic_fit,
+    check_same_backend,
     layer_seeds,
     rbm_epoch_printer,
 )
@@ -295,8 +298,8 @@ class StackedRBMTransformer(
 
     def _validate_input(self, X, reset):
         X = validate_data(
-            self, X, accept_sparse="csr", dtype=(np.float32, np.float64),
-            reset=reset,
+            self, X, accept_sparse="csr",
+            dtype=get_backend(X).float_dtypes(), reset=reset,
         )
         if reset:
             # Bernoulli units train on [0, 1]; a fitted stack is defined for
@@ -349,7 +352,7 @@ class StackedRBMTransformer(
             sample_weight = self._check_weights(sample_weight, X)
             settings = self._layer_settings()
             if resume:
-                self._check_resumable(settings)
+                self._check_resumable(settings, X, "fit")
             X, sample_weight, X_val = self._split_validation(X, sample_weight)
             self._fit_layers(X, settings, sample_weight, X_val, resume=resume)
         return self
@@ -388,17 +391,20 @@ class StackedRBMTransformer(
             sample_weight = self._check_weights(sample_weight, X)
             settings = self._layer_settings()
             if not first:
-                self._check_resumable(settings)
+                self._check_resumable(settings, X, "partial_fit")
             self._partial_fit_layers(X, settings, sample_weight, first)
         return self
 
     def _check_weights(self, sample_weight, X):
+        """Validated weights, a float64 numpy array (moved at training)."""
         if sample_weight is None:
             return None
-        return _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                    ensure_non_negative=True)
+        return _check_sample_weight(to_numpy(sample_weight),
+                                    np.empty((X.shape[0], 0)),
+                                    dtype=np.float64, ensure_non_negative=True)
 
-    def _check_resumable(self, settings):
+    def _check_resumable(self, settings, X, method):
+        self._backend_for(X, method)
         sizes = tuple(W.shape[1] for W in self.coefs_)
         fitted_units = self._cd_states_[0].visible.name
         if fitted_units != self.visible_units:
@@ -432,6 +438,13 @@ class StackedRBMTransformer(
         held = np.zeros(X.shape[0], dtype=bool)
         held[rng.choice(X.shape[0], n_val, replace=False)] = True
         weights = None if sample_weight is None else sample_weight[~held]
+        backend = get_backend(X)
+        if backend is not NUMPY:
+            rows = backend.asarray(np.flatnonzero(~held))
+            held_rows = backend.asarray(np.flatnonzero(held))
+            xp = backend.xp
+            return (xp.take(X, rows, axis=0), weights,
+                    xp.take(X, held_rows, axis=0))
         return X[~held], weights, X[held]
 
     def _layer_kwargs(self, rates, layer):
@@ -454,7 +467,16 @@ class StackedRBMTransformer(
         sizes, epochs, rates, momentum = settings
         n_layers = len(sizes)
         seeds = layer_seeds(self.random_state, n_layers)
-        fit_layer = _cached_fit_layer(self.memory)
+        backend = get_backend(X)
+        if backend is NUMPY:
+            fit_layer = _cached_fit_layer(self.memory)
+        elif self.memory is not None:
+            raise ValueError(
+                "memory caches the layers of numpy inputs only; X is a "
+                f"{backend.name} array. Pass memory=None, or numpy input."
+            )
+        else:
+            fit_layer = fit_rbm_state
         states = copy.deepcopy(self._cd_states_) if resume else []
         layer_input, val_input = X, X_val
         for layer in range(n_layers):
@@ -480,14 +502,17 @@ class StackedRBMTransformer(
                 )
             if layer + 1 < n_layers:
                 W, b = states[layer].W, states[layer].b
-                layer_input = forward(layer_input, [W], [b], loss=None)[0]
+                layer_input = forward(layer_input, [W], [b], loss=None,
+                                      backend=backend)[0]
                 if val_input is not None:
-                    val_input = forward(val_input, [W], [b], loss=None)[0]
+                    val_input = forward(val_input, [W], [b], loss=None,
+                                        backend=backend)[0]
         self._set_layers(states)
         return self
 
     def _partial_fit_layers(self, X, settings, sample_weight, first):
         sizes, epochs, rates, momentum = settings
+        backend = get_backend(X)
         if first:
             seeds = layer_seeds(self.random_state, len(sizes))
             fan_in = [X.shape[1], *sizes[:-1]]
@@ -495,7 +520,7 @@ class StackedRBMTransformer(
                 n_in, n_out, dtype=X.dtype, init_std=self.init_std,
                 seed=seed, weight_decay=self.weight_decay, momentum=momentum,
                 momentum_schedule=self.momentum_schedule, n_epochs=int(n_epochs),
-                visible_units=self._visible(layer))
+                visible_units=self._visible(layer), backend=backend)
                 for layer, (n_in, n_out, seed, n_epochs) in enumerate(
                     zip(fan_in, sizes, seeds, epochs))]
         else:
@@ -504,11 +529,12 @@ class StackedRBMTransformer(
         for layer, state in enumerate(states):
             W, b = state.W, state.b
             if layer_input.dtype != W.dtype:
-                layer_input = layer_input.astype(W.dtype)
+                layer_input = backend.astype(layer_input, W.dtype, copy=True)
             train_cd(state, layer_input, n_epochs=1, sample_weight=sample_weight,
                      **self._layer_kwargs(rates, layer))
             if layer + 1 < len(states):
-                layer_input = forward(layer_input, [W], [b], loss=None)[0]
+                layer_input = forward(layer_input, [W], [b], loss=None,
+                                      backend=backend)[0]
         self._set_layers(states)
 
     def _set_layers(self, states):
@@ -535,18 +561,29 @@ class StackedRBMTransformer(
             Hidden probabilities of each layer, bottom up, in the dtype of the
             fitted weights' input (float32 stays float32).
         """
+        return self._transform_layers(X, "transform_layers")
+
+    def _transform_layers(self, X, method):
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
-        return self._forward(X)
+        return self._forward(X, method)
 
-    def _forward(self, X):
+    def _forward(self, X, method="transform"):
         dtype = X.dtype
+        backend = self._backend_for(X, method)
         return forward(
             X,
-            [W.astype(dtype, copy=False) for W in self.coefs_],
-            [b.astype(dtype, copy=False) for b in self.intercepts_],
-            loss=None,
+            [backend.astype(W, dtype) for W in self.coefs_],
+            [backend.astype(b, dtype) for b in self.intercepts_],
+            loss=None, backend=backend,
         )
+
+    def _backend_for(self, X, method):
+        """The backend of ``X``; an error if the stack lives elsewhere."""
+        backend = get_backend(X)
+        check_same_backend(self, method, self._cd_states_[0].optimizer.backend,
+                           backend, X)
+        return backend
 
     def transform(self, X):
         """Mean-field activations of the top hidden layer.
@@ -562,7 +599,7 @@ class StackedRBMTransformer(
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
             Hidden probabilities of the top layer.
         """
-        return self.transform_layers(X)[-1]
+        return self._transform_layers(X, "transform")[-1]
 
     def inverse_transform(self, X):
         """Mean-field top-down reconstruction of input data from top activations.
@@ -586,10 +623,11 @@ class StackedRBMTransformer(
         """
         check_is_fitted(self)
         H = self._check_top(X)
+        backend = self._backend_for(H, "inverse_transform")
         for layer in reversed(range(len(self.coefs_))):
             W, c = self.coefs_[layer], self.visible_intercepts_[layer]
-            H = UNITS[self._visible(layer)].reconstruct(
-                H, W.astype(H.dtype, copy=False), c.astype(H.dtype, copy=False))
+            H = UNITS[self._visible(layer)].on(backend).reconstruct(
+                H, backend.astype(W, H.dtype), backend.astype(c, H.dtype))
         return H
 
     def _sparsity_layers(self):
@@ -602,14 +640,15 @@ class StackedRBMTransformer(
         hidden units are logistic.
         """
         check_is_fitted(self)
+        backend = get_backend(self.coefs_[0])
         return [{"coef": W, "intercept": b, "visible_intercept": c,
                  "activation": "logistic",
-                 "units": UNITS[self._visible(layer)]}
+                 "units": UNITS[self._visible(layer)].on(backend)}
                 for layer, (W, b, c) in enumerate(zip(
                     self.coefs_, self.intercepts_, self.visible_intercepts_))]
 
     def _check_top(self, X):
-        H = check_array(X, dtype=(np.float32, np.float64))
+        H = check_array(X, dtype=get_backend(X).float_dtypes())
         n_top = self.coefs_[-1].shape[1]
         if H.shape[1] != n_top:
             raise ValueError(
@@ -627,4 +666,5 @@ class StackedRBMTransformer(
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = self.visible_units == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.array_api_support = True
         return tags

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._backend import NUMPY
+
 #: Weights beyond this magnitude saturate every sigmoid unit they feed for
 #: any input in [0, 1]: training has diverged even while they stay finite
 #: (float64 can grow to 1e63 before overflowing, float32 overflows sooner).
 MAX_WEIGHT = 1e6
 
 
-def check_divergence(what, epoch, learning_rate, weights, loss=0.0):
+def check_divergence(what, epoch, learning_rate, weights, loss=0.0,
+                     backend=NUMPY):
     """Raise the one "diverged" error of both training loops, or return.
 
     Training has diverged when the ``loss`` (or reconstruction error) or a
@@ -38,9 +41,10 @@ def check_divergence(what, epoch, learning_rate, weights, loss=0.0):
         The weight matrices to check.
     loss : float, default=0.0
         The epoch's loss or reconstruction error.
+    backend : NumpyBackend or ArrayAPIBackend, default=NUMPY
+        Where the weights live.
     """
-    largest = max((float(np.max(np.abs(W))) if W.size else 0.0
-                   for W in weights), default=0.0)
+    largest = max((backend.max_abs(W) for W in weights), default=0.0)
     if np.isfinite(loss) and np.isfinite(largest) and largest <= MAX_WEIGHT:
         return
     state = ("became NaN or infinite" if not (np.isfinite(loss)
@@ -52,16 +56,18 @@ def check_divergence(what, epoch, learning_rate, weights, loss=0.0):
     )
 
 
-def minibatches(order, batch_size, sample_weight=None):
+def minibatches(order, batch_size, sample_weight=None, backend=NUMPY):
     """``(start, rows, weights)`` of every minibatch of an epoch.
 
     ``rows`` are the next ``batch_size`` entries of ``order`` (the last
     minibatch may be smaller); ``weights`` are their sample weights, or None
-    when ``sample_weight`` is None.
+    when ``sample_weight`` is None (``backend`` gathers them).
     """
-    for start in range(0, order.shape[0], batch_size):
-        rows = order[start:start + batch_size]
-        yield start, rows, None if sample_weight is None else sample_weight[rows]
+    n_rows = order.shape[0]
+    for start in range(0, n_rows, batch_size):
+        rows = order[start:min(start + batch_size, n_rows)]
+        yield start, rows, (None if sample_weight is None
+                            else backend.take(sample_weight, rows))
 
 
 @dataclass
@@ -126,14 +132,15 @@ class NoImprovement:
 class KeepBest:
     """Keep a copy of the parameters whenever a monitored value improves."""
 
-    def __init__(self, monitor, params):
+    def __init__(self, monitor, params, backend=NUMPY):
         self.monitor = monitor
         self.params = params
+        self.backend = backend
         self.best_params = None
 
     def __call__(self, event):
         if self.monitor.improved:
-            self.best_params = [p.copy() for p in self.params]
+            self.best_params = [self.backend.copy(p) for p in self.params]
         return False
 
 
@@ -147,7 +154,7 @@ class EpochRun:
 
 
 def run_epochs(n_epochs, epoch, *, what, learning_rate, weights, stop=(),
-               hooks=(), first_epoch=0, state=None):
+               hooks=(), first_epoch=0, state=None, backend=NUMPY):
     """Run up to ``n_epochs`` epochs of ``epoch()``; check, monitor, report.
 
     Parameters
@@ -173,6 +180,8 @@ def run_epochs(n_epochs, epoch, *, what, learning_rate, weights, stop=(),
         Epochs already run (a resumed training): numbering continues.
     state : object, default=None
         The training run, passed on to the hooks in the events.
+    backend : NumpyBackend or ArrayAPIBackend, default=NUMPY
+        Where the weights live (for the divergence check).
 
     Returns
     -------
@@ -183,7 +192,7 @@ def run_epochs(n_epochs, epoch, *, what, learning_rate, weights, stop=(),
         tic = time.perf_counter()
         values = epoch()
         check_divergence(what, index + 1, learning_rate, weights,
-                         values.get("loss", 0.0))
+                         values.get("loss", 0.0), backend)
         event = EpochEnd(what, index + 1, first_epoch + n_epochs, values,
                          time.perf_counter() - tic, state)
         run.n_iter += 1

@@ -11,29 +11,36 @@ standardised real-valued data). A new unit type is a new class here with
 the same methods.
 """
 
-import numpy as np
+import math
+
 import scipy.sparse as sp
 
-from ._backend import NUMPY
+from ._backend import NUMPY, get_backend
 
 
-class BernoulliUnits:
-    """Binary units: mean ``sigmoid(pre)``, samples in {0, 1}, data in [0, 1]."""
-
-    name = "bernoulli"
-    #: A layer's scalar learning rate is divided by this (see ``GaussianUnits``).
-    rate_divisor = 1
+class _Units:
+    """What every unit type shares: the backend its operations run on."""
 
     def __init__(self, backend=NUMPY):
         self.backend = backend
 
-    def mean_(self, pre, bias=None, scale=1.0):
-        """``pre <- scale * sigmoid(pre + bias)``, in place; returns ``pre``."""
-        return self.backend.sigmoid_affine_(pre, bias, scale)
+    def on(self, backend):
+        """These units with their operations on ``backend`` (itself if same)."""
+        if backend == self.backend:
+            return self
+        return type(self)(backend)
 
-    def sample_(self, mean, uniforms, out, generator):
-        """A sample of the units with these means, into ``out``."""
-        return self.backend.sample_bernoulli_(mean, uniforms, out, generator)
+    def __reduce__(self):
+        # The numpy unit objects stay the module's singletons when pickled.
+        if self.backend is NUMPY:
+            return self.name.upper()
+        return (type(self), (self.backend,))
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.backend == self.backend
+
+    def __hash__(self):
+        return hash((type(self), self.backend))
 
     def reconstruct(self, H, W, c=None, out=None):
         """Mean of the visible units given hidden activations: ``f(H W^T + c)``.
@@ -44,16 +51,32 @@ class BernoulliUnits:
         R = self.backend.matmul(H, W.T, out=out)
         return self.mean_(R, c)
 
-    @staticmethod
-    def free_energy(V, W, b, c):
+
+class BernoulliUnits(_Units):
+    """Binary units: mean ``sigmoid(pre)``, samples in {0, 1}, data in [0, 1]."""
+
+    name = "bernoulli"
+    #: A layer's scalar learning rate is divided by this (see ``GaussianUnits``).
+    rate_divisor = 1
+
+    def mean_(self, pre, bias=None, scale=1.0):
+        """``pre <- scale * sigmoid(pre + bias)``, in place; returns ``pre``."""
+        return self.backend.sigmoid_affine_(pre, bias, scale)
+
+    def sample_(self, mean, uniforms, out, generator):
+        """A sample of the units with these means, into ``out``."""
+        return self.backend.sample_bernoulli_(mean, uniforms, out, generator)
+
+    def free_energy(self, V, W, b, c):
         """Free energy of visible vectors ``V`` with these units as visible layer.
 
         ``F(v) = -v . c - sum_j softplus(v W_j + b_j)`` for binary hidden units;
         one value per row of ``V``.
         """
-        pre = np.asarray(V @ W) + b
-        visible = np.asarray(V @ c).ravel()
-        return -visible - np.logaddexp(0, pre).sum(axis=1)
+        backend = self.backend
+        pre = backend.matmul(V, W) + b
+        visible = backend.matmul(V, c)
+        return -visible - backend.row_sums(backend.logaddexp0(pre))
 
     @staticmethod
     def check_input(X, estimator_name):
@@ -64,9 +87,9 @@ class BernoulliUnits:
         silently clipped.
         """
         values = X.data if sp.issparse(X) else X
-        if values.size == 0:
+        if math.prod(values.shape) == 0:
             return
-        vmin, vmax = float(values.min()), float(values.max())
+        vmin, vmax = get_backend(values).min_max(values)
         if sp.issparse(X) and X.nnz < X.shape[0] * X.shape[1]:
             vmin = min(vmin, 0.0)
         if vmin < 0.0 or vmax > 1.0:
@@ -80,7 +103,7 @@ class BernoulliUnits:
             )
 
 
-class GaussianUnits:
+class GaussianUnits(_Units):
     """Linear units with unit variance: mean ``pre``, data any finite value.
 
     The visible side of a Gaussian-Bernoulli RBM for standardised data
@@ -97,9 +120,6 @@ class GaussianUnits:
     #: visible units (Hinton's guide: one to two orders of magnitude).
     rate_divisor = 10
 
-    def __init__(self, backend=NUMPY):
-        self.backend = backend
-
     def mean_(self, pre, bias=None, scale=1.0):
         """``pre <- scale * (pre + bias)``, in place; returns ``pre``."""
         return self.backend.affine_(pre, bias, scale)
@@ -108,23 +128,19 @@ class GaussianUnits:
         """A sample ``mean + N(0, 1)`` into ``out`` (``noise``: float32 scratch)."""
         return self.backend.sample_gaussian_(mean, noise, out, generator)
 
-    def reconstruct(self, H, W, c=None, out=None):
-        """Mean of the visible units given hidden activations: ``H W^T + c``."""
-        R = self.backend.matmul(H, W.T, out=out)
-        return self.mean_(R, c)
-
-    @staticmethod
-    def free_energy(V, W, b, c):
+    def free_energy(self, V, W, b, c):
         """Free energy of visible vectors ``V``, one value per row.
 
         ``F(v) = ||v - c||^2 / 2 - sum_j softplus(v W_j + b_j)`` for binary
-        hidden units.
+        hidden units; the reconstruction is ``H W^T + c`` (see
+        ``_Units.reconstruct``).
         """
-        V = V.toarray() if hasattr(V, "toarray") else np.asarray(V)
+        backend = self.backend
+        V = backend.densify(V)
         pre = V @ W + b
         diff = V - c
-        return 0.5 * np.einsum("ij,ij->i", diff, diff) - np.logaddexp(
-            0, pre).sum(axis=1)
+        return 0.5 * backend.row_sum_squares(diff) - backend.row_sums(
+            backend.logaddexp0(pre))
 
     @staticmethod
     def check_input(X, estimator_name):
