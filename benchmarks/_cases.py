@@ -113,7 +113,7 @@ def finetune_setup(X, y, sizes, n_classes, *, seed=0, batch_size=100,
     intercepts = [np.zeros(b, dtype=dtype) for b in fan[1:]]
     optimizer = MomentumSGD(coefs + intercepts,
                             [True] * len(coefs) + [False] * len(coefs),
-                            weight_decay)
+                            weight_decay, momentum)
     ws = BackpropWorkspace(min(batch_size, n), X.shape[1], coefs, dtype)
     order = np.arange(n)
 
@@ -122,7 +122,7 @@ def finetune_setup(X, y, sizes, n_classes, *, seed=0, batch_size=100,
         with np.errstate(over="ignore", invalid="ignore"):
             return train_epoch(X, Y, coefs, intercepts, optimizer, ws, order=order,
                                batch_size=batch_size, learning_rate=learning_rate,
-                               momentum=momentum, loss="log_loss",
+                               loss="log_loss",
                                first_trainable=first_trainable)
 
     return run_epoch

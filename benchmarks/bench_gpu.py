@@ -18,7 +18,7 @@ GEMM floor (goal <= 1.5). Writes JSON to ``--out`` (default
 ``benchmarks/gpu_results.json``)::
 
     SCIPY_ARRAY_API=1 python benchmarks/bench_gpu.py --device cuda
-    SCIPY_ARRAY_API=1 python benchmarks/bench_gpu.py --device cpu --quick
+    SCIPY_ARRAY_API=1 python benchmarks/bench_gpu.py --device cpu --quick --threads 1
 
 ``--quick`` shrinks the shapes (a smoke run: the test suite runs it on
 PyTorch's CPU device when torch is installed).
@@ -167,11 +167,32 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cpu-rows", type=int, default=6_000,
                         help="rows of the CPU runs (scaled to the full epoch)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch and BLAS CPU threads (on a shared or "
+                             "loaded CPU, 1 avoids threads waiting for each "
+                             "other)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
 
     import torch
-    from sklearn.externals.array_api_compat import torch as xp  # noqa: F401
+
+    torch_threads = torch.get_num_threads()
+    limits = None
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(args.threads)
+        limits = threadpool_limits(args.threads)  # numpy's BLAS (CPU path)
+    try:
+        return _run(args, torch)
+    finally:
+        torch.set_num_threads(torch_threads)
+        if limits is not None:
+            limits.restore_original_limits()
+
+
+def _run(args, torch):
+    """The measurements of :func:`main` (threads already set)."""
 
     device = torch.device(args.device)
     shape = QUICK if args.quick else FULL

@@ -319,3 +319,24 @@ def test_pipeline_on_array_api_input(digits):
     with sklearn.config_context(array_api_dispatch=True):
         score = pipe.fit(X_xp, y_xp).score(X_xp, y_xp)
     assert 0.0 <= score <= 1.0
+
+
+def test_gpu_benchmark_script_runs_on_the_cpu(tmp_path):
+    """benchmarks/bench_gpu.py (run once on a GPU machine) works end to end."""
+    pytest.importorskip("torch")
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_gpu.py"
+    spec = importlib.util.spec_from_file_location("bench_gpu", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / "gpu.json"
+    results = bench.main(["--device", "cpu", "--quick", "--repeats", "1",
+                          "--cpu-rows", "500", "--out", str(out)])
+    assert set(results) == {"cd1_epoch", "finetune_epoch"}
+    for r in results.values():
+        assert r["device_s"] > 0 and r["device_gemm_floor_s"] > 0
+        assert r["cpu_over_device"] == pytest.approx(r["cpu_numpy_s"]
+                                                     / r["device_s"])
+    assert out.exists()
