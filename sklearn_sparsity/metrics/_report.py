@@ -14,8 +14,21 @@ from joblib import Parallel, delayed
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._array_api import namespace_of
+from .._backend import get_backend
 from .._sparseness import hoyer_along
-from ._layers import _activations, _class_summaries, _hidden_layers, _unwrap
+from ._array_api import (
+    layer_score_xp,
+    report_rows_xp,
+    select_threshold_xp,
+)
+from ._layers import (
+    _activations,
+    _activations_xp,
+    _class_summaries,
+    _hidden_layers,
+    _unwrap,
+)
 from ._overlap import AGGREGATES, _binarize, _overlap_curve
 from ._threshold import _select_threshold
 from ._torch import (
@@ -118,6 +131,8 @@ def layer_activations(estimator, X, *, layers=None, batch_size=None):
         return torch_activations(estimator, X, layers=layers, batch_size=batch_size)
     check_not_torch_options(estimator, layers, batch_size)
     estimator, X = _unwrap(estimator, X)
+    if namespace_of(X)[0] is not None:
+        return _activations_xp(estimator, X, get_backend(X))
     return _activations(estimator, X)
 
 
@@ -216,6 +231,13 @@ def select_activation_threshold(
     if is_torch_module(model):
         raise TypeError(NO_THRESHOLD_RULE)
     estimator, X = _unwrap(model, X)
+    if namespace_of(X)[0] is not None:
+        tau, error, index = select_threshold_xp(
+            estimator, X, layer, tol, reduction, _check_candidates(candidates),
+            get_backend(X),
+        )
+        return Bunch(tau=tau, error=error, layer=index, tol=tol,
+                     reduction=reduction)
     layers = _hidden_layers(estimator)
     index = _layer_index(layer, len(layers))
     H = _check_activations(_activations(estimator, X)[index], input_name="H")
@@ -432,6 +454,14 @@ def sparsity_report(
         return _report_frame(results, ks)
     check_not_torch_options(estimator, layers, batch_size)
     estimator, X = _unwrap(estimator, X)
+    if namespace_of(X)[0] is not None:
+        results, ks = report_rows_xp(
+            estimator, X, y, tau=tau, k=k, aggregate=aggregate, tol=tol,
+            reduction=reduction, candidates=_check_candidates(candidates),
+            backend=get_backend(X),
+            parallel=Parallel(n_jobs=n_jobs, prefer="threads"),
+        )
+        return _report_frame(results, ks)
     activations = _activations(estimator, X)
     X = _check_activations(X, input_name="X")
     rows = [X] + [_check_activations(H, input_name="H") for H in activations]
@@ -496,6 +526,10 @@ def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
         return torch_layer_score(estimator, X, y, metric=metric, layer=layer,
                                  k=k, tau=tau, aggregate=aggregate)
     estimator, X = _unwrap(estimator, X)
+    if namespace_of(X)[0] is not None:
+        return layer_score_xp(estimator, X, y, metric=metric, layer=layer, k=k,
+                              tau=tau, aggregate=aggregate, tol=tol,
+                              backend=get_backend(X))
     activations = _activations(estimator, X)
     index = _layer_index(layer, len(activations))
     H = _check_activations(activations[index], input_name="H")
