@@ -80,7 +80,10 @@ def layer_activations(estimator, X, *, layers=None, batch_size=None):
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Input data. For a PyTorch module also a ``torch.Tensor``, of any
         shape ``(n_samples, ...)`` the module takes; it is passed in batches
-        of ``batch_size`` rows, on the module's device and in its dtype.
+        of ``batch_size`` rows, on the module's device and in its dtype. For
+        the other models, an array API array (a PyTorch tensor, a CuPy
+        array, ...) is computed on in its namespace and on its device under
+        ``array_api_dispatch=True`` (see :ref:`metrics_array_api`).
     layers : str or list of str, default=None
         PyTorch modules only: names of the submodules to measure, as in
         ``module.named_modules()``, in the order to return them. ``None``
@@ -100,7 +103,9 @@ def layer_activations(estimator, X, *, layers=None, batch_size=None):
         One array per hidden layer. For a PyTorch module every output is
         flattened to ``n_units_l`` columns (a ``(C, H, W)`` feature map
         gives ``C * H * W`` units), kept in the module's dtype (float16 and
-        bfloat16 as float32). The whole matrices are returned: for large data
+        bfloat16 as float32). For an array API ``X`` (dispatch on), arrays
+        of its namespace on its device, in its dtype. The whole matrices are
+        returned: for large data
         use :func:`sparsity_report` or the scorers, which keep only running
         statistics.
 
@@ -190,7 +195,10 @@ def select_activation_threshold(
         weights: the package's estimators, ``BernoulliRBM``,
         ``MLPClassifier``, ``MLPRegressor``, or a ``Pipeline`` ending in one.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data whose activations are thresholded (e.g. the test set).
+        Data whose activations are thresholded (e.g. the test set). An
+        array API array is computed on in its namespace and on its device
+        under ``array_api_dispatch=True``; the search's bookkeeping runs on
+        the host (see :ref:`metrics_array_api`).
     layer : int, default=0
         Index of the hidden layer, 0 for the first; negative values count
         from the top.
@@ -210,7 +218,7 @@ def select_activation_threshold(
     result : :class:`~sklearn.utils.Bunch`
         With ``tau`` (float), ``error`` (its reconstruction error, below
         ``tol``), ``layer`` (the non-negative layer index), ``tol`` and
-        ``reduction``.
+        ``reduction``; Python numbers for array API inputs too.
 
     See Also
     --------
@@ -346,9 +354,13 @@ def sparsity_report(
         module (needs a numeric ``tau``; see :ref:`torch_models`).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data, e.g. the test set (for a PyTorch module also a tensor, of any
-        shape ``(n_samples, ...)``; the input row flattens each sample).
+        shape ``(n_samples, ...)``; the input row flattens each sample). For
+        the other models, an array API array is computed on in its namespace
+        and on its device under ``array_api_dispatch=True`` (see
+        :ref:`metrics_array_api`).
     y : array-like of shape (n_samples,), default=None
-        Class labels, needed for the AOD columns (NaN without them).
+        Class labels, needed for the AOD columns (NaN without them); with an
+        array API ``X``, on the host or in ``X``'s namespace.
     tau : "auto", float >= 0 or list of float, default="auto"
         Activation threshold. ``"auto"`` applies the paper's rule
         (:func:`select_activation_threshold`) to every hidden layer; the
@@ -424,6 +436,9 @@ def sparsity_report(
         - ``aod_2``, ``aod_all``: average AOD among 2 classes and AOD of all
           classes (``k = m``);
         - ``aod_curve``: ndarray of the average AOD for each ``k``.
+
+        The numbers are on the host (Python floats, numpy ``aod_curve``)
+        for array API inputs too.
 
     See Also
     --------
