@@ -454,3 +454,25 @@ def test_numpy_input_under_dispatch_is_the_numpy_path(data):
     assert isinstance(result, np.ndarray) and result.dtype == np.float64
     with sklearn.config_context(array_api_dispatch=False):
         assert_array_equal(result, hoyer_sparseness(H))
+
+
+def test_cuda_tensors(digits, stack):
+    # On a GPU: the results stay there and equal the numpy path's.
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    X, y = digits
+    Xc = torch.asarray(X, device="cuda")
+    layers = layer_activations(stack, Xc)
+    assert all(H.device.type == "cuda" for H in layers)
+    hspm = hoyer_sparseness(layers[0])
+    assert hspm.device.type == "cuda"
+    assert_allclose(hspm.cpu().numpy(),
+                    hoyer_sparseness(layer_activations(stack, X)[0]), rtol=1e-8)
+    result = select_activation_threshold(stack, Xc)
+    assert result.tau == pytest.approx(select_activation_threshold(stack, X).tau,
+                                       rel=1e-8)
+    report = sparsity_report(stack, Xc, torch.asarray(y, device="cuda"))
+    expected = sparsity_report(stack, X, y)
+    assert_allclose(report[_NUMBERS].to_numpy(float),
+                    expected[_NUMBERS].to_numpy(float), rtol=1e-6, atol=1e-9)
