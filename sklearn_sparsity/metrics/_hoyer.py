@@ -6,7 +6,9 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Options, validate_params
 
+from .._array_api import namespace_of
 from .._sparseness import hoyer_along as _hoyer_along
+from ._validation import _check_activations_xp
 
 
 @validate_params(
@@ -30,7 +32,11 @@ def hoyer_sparseness(H, *, axis=1):
     Parameters
     ----------
     H : {array-like, sparse matrix} of shape (n_samples, n_units)
-        Activations, e.g. the output of a hidden layer. Must be finite.
+        Activations, e.g. the output of a hidden layer. Must be finite. An
+        array API array (a PyTorch tensor, a CuPy array, ...) is computed on
+        in its namespace and on its device under
+        ``sklearn.set_config(array_api_dispatch=True)`` (see
+        :ref:`metrics_array_api`).
     axis : {0, 1}, default=1
         ``1`` gives one value per sample ("population" sparseness, the
         quantity averaged in the paper); ``0`` gives one value per unit
@@ -42,7 +48,8 @@ def hoyer_sparseness(H, *, axis=1):
         The sparseness of each vector. An all-zero vector has every component
         zero, the sparsest possible code, and is given HSPM = 1.0 (the ratio
         :math:`\|h\|_1/\|h\|_2` is taken as 1 there, its value for a one-hot
-        vector).
+        vector). Float64 for numpy input; for an array API ``H``, an array of
+        its namespace on its device, in its dtype (float32 stays float32).
 
     Raises
     ------
@@ -68,6 +75,11 @@ def hoyer_sparseness(H, *, axis=1):
     >>> hoyer_sparseness(np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]))
     array([1., 0.])
     """
+    xp, device = namespace_of(H)
+    if xp is not None:
+        H = _check_activations_xp(H, xp, device)
+        _check_n_entries(H, axis)
+        return _hoyer_along(H, axis=axis, xp=xp)
     H = check_array(
         H,
         accept_sparse=False if not hasattr(H, "toarray") else "csr",
@@ -77,12 +89,16 @@ def hoyer_sparseness(H, *, axis=1):
     )
     if hasattr(H, "toarray"):
         H = H.toarray()
+    _check_n_entries(H, axis)
+    return _hoyer_along(H, axis=axis)
+
+
+def _check_n_entries(H, axis):
     if H.shape[axis] < 2:
         raise ValueError(
             f"HSPM needs vectors with at least 2 entries; got {H.shape[axis]} "
-            f"along axis={axis} of an array of shape {H.shape}."
+            f"along axis={axis} of an array of shape {tuple(H.shape)}."
         )
-    return _hoyer_along(H, axis=axis)
 
 
 @validate_params(
@@ -95,14 +111,16 @@ def mean_hoyer_sparseness(H, *, axis=1):
     Parameters
     ----------
     H : {array-like, sparse matrix} of shape (n_samples, n_units)
-        Activations. Must be finite.
+        Activations. Must be finite. Array API arrays are computed on in
+        their namespace and on their device, as in :func:`hoyer_sparseness`.
     axis : {0, 1}, default=1
         As in :func:`hoyer_sparseness`.
 
     Returns
     -------
     mean_hspm : float
-        The mean of :func:`hoyer_sparseness` over the vectors.
+        The mean of :func:`hoyer_sparseness` over the vectors (a Python
+        float for array API inputs too).
 
     See Also
     --------
@@ -115,4 +133,7 @@ def mean_hoyer_sparseness(H, *, axis=1):
     >>> mean_hoyer_sparseness(np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]))
     0.5
     """
+    xp, _ = namespace_of(H)
+    if xp is not None:
+        return float(xp.mean(hoyer_sparseness(H, axis=axis)))
     return float(np.mean(hoyer_sparseness(H, axis=axis)))

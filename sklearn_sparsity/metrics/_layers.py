@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import NUMPY
 from .._units import BERNOULLI, GAUSSIAN
-from ._overlap import _class_means
+from ._overlap import _class_means, _class_means_xp
+from ._validation import _float_dtypes
 
 _SUPPORTED = (
     "Supported models are sklearn_sparsity's StackedRBMTransformer and "
@@ -59,6 +60,23 @@ class _Layer(NamedTuple):
         Z = np.asarray(safe_sparse_dot(V, self.coef), dtype=dtype)
         Z += self.intercept
         return _ACTIVATIONS[self.activation](Z)
+
+    def forward_xp(self, V, backend):
+        """:meth:`forward` of an array API ``V`` with an array API ``backend``.
+
+        The weights are put in ``V``'s namespace, on its device and in its
+        dtype (a copy for weights fitted on numpy; weights already there
+        are used as they are), so the activations keep ``V``'s dtype.
+        """
+        W = backend.asarray(self.coef, dtype=V.dtype)
+        b = backend.asarray(self.intercept, dtype=V.dtype)
+        Z = backend.matmul(V, W)
+        if self.activation == "logistic":
+            return backend.sigmoid_affine_(Z, b)
+        if self.activation == "relu":
+            return backend.relu_affine_(Z, b)
+        Z = Z + b
+        return backend.xp.tanh(Z) if self.activation == "tanh" else Z
 
 
 def _unwrap(estimator, X):
@@ -132,6 +150,30 @@ def _activations(estimator, X):
     return layers
 
 
+def _activations_xp(estimator, X, backend):
+    """:func:`_activations` of an array API ``X``, in its namespace and device.
+
+    Every supported model with layer weights (the package's estimators
+    through ``_sparsity_layers``, ``BernoulliRBM``, the MLPs) is evaluated
+    layer by layer with :meth:`_Layer.forward_xp`, the same arithmetic as its
+    own ``transform_layers`` (``X`` is validated against the model first).
+    A model with ``transform_layers`` but no weights is asked for its
+    activations, which are put in ``X``'s namespace.
+    """
+    xp = backend.xp
+    if hasattr(estimator, "transform_layers") and not hasattr(
+            estimator, "_sparsity_layers"):
+        return [backend.asarray(H) for H in estimator.transform_layers(X)]
+    layers = _hidden_layers(estimator)
+    X = validate_data(estimator, X, dtype=_float_dtypes(xp, backend.device),
+                      reset=False)
+    activations = []
+    for layer in layers:
+        X = layer.forward_xp(X, backend)
+        activations.append(X)
+    return activations
+
+
 def _class_summaries(X, activations, layers, y, aggregate, model=None):
     """Per row (the data, then every hidden layer): what eq. (9) thresholds.
 
@@ -169,4 +211,37 @@ def _class_summaries(X, activations, layers, y, aggregate, model=None):
             out.append(layer.forward(_class_means(V, y)[1]))
     else:
         out += [_class_means(H, y)[1] for H in activations]
+    return classes, out
+
+
+def _class_summaries_xp(X, activations, layers, y, aggregate, backend,
+                        model=None):
+    """:func:`_class_summaries` of array API arrays, on their device.
+
+    The same readings of eq. (9); ``y`` holds validated labels on the host.
+    The summaries are arrays of ``X``'s namespace in the widest float dtype
+    of the device; the classes are numpy labels.
+    """
+    xp, device = backend.xp, backend.device
+    classes, means = _class_means_xp(X, y, xp, device)
+    out = [means]
+    if not activations:
+        pass
+    elif aggregate == "mean_data" and not layers:
+        n_rows = len(activations) + 1
+        wide = means.dtype
+        out += [xp.astype(H, wide) for H in
+                _activations_xp(model, means, backend)][: n_rows - 1]
+    elif aggregate == "mean_data":
+        V = means
+        for layer in layers:
+            V = layer.forward_xp(V, backend)
+            out.append(V)
+    elif aggregate == "mean_input":
+        inputs = [X, *activations[:-1]]
+        for layer, V in zip(layers, inputs):
+            out.append(layer.forward_xp(_class_means_xp(V, y, xp, device)[1],
+                                        backend))
+    else:
+        out += [_class_means_xp(H, y, xp, device)[1] for H in activations]
     return classes, out

@@ -12,7 +12,15 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._validation import _check_activations, _check_ks, _check_labels
+from .._array_api import namespace_of, to_numpy
+from ._validation import (
+    _check_activations,
+    _check_activations_xp,
+    _check_ks,
+    _check_labels,
+    _float_dtypes,
+    _host_labels,
+)
 
 # Entries of the (distinct counts x k) table built at once in _overlap_curve.
 _TABLE_ELEMENTS = 2**20
@@ -66,6 +74,51 @@ def _class_activations(H, y, tau, aggregate):
     y = _check_labels(y, H.shape[0])
     classes, means = _class_means(H, y)
     return classes, _binarize(means, tau)
+
+
+def _class_means_xp(H, y, xp, device):
+    """:func:`_class_means` of an array API ``H``, on its device.
+
+    ``y`` holds validated labels on the host: the classes and the rows of
+    each are found there (labels are small), the rows gathered with
+    ``xp.take`` and averaged on the device, in the widest float of the
+    device (float64 but on devices without it), clipped as in
+    :func:`_class_means`. The means are an ``xp`` array.
+    """
+    classes, inverse = np.unique(y, return_inverse=True)
+    inverse = inverse.ravel()
+    wide = _float_dtypes(xp, device)[0]
+    means = []
+    for c in range(len(classes)):
+        index = xp.asarray(np.flatnonzero(inverse == c), device=device)
+        rows = xp.take(H, index, axis=0)
+        mean = xp.sum(xp.astype(rows, wide), axis=0) / rows.shape[0]
+        low = xp.astype(xp.min(rows, axis=0), wide)
+        high = xp.astype(xp.max(rows, axis=0), wide)
+        means.append(xp.minimum(xp.maximum(mean, low), high))
+    return classes, xp.stack(means)
+
+
+def _binarize_xp(values, tau, xp):
+    """Eq. (7) in namespace ``xp``: 1 where ``|h| >= tau``, else 0, as int8."""
+    return xp.astype(xp.abs(values) >= tau, xp.int8)
+
+
+def _class_activations_xp(H, y, tau, aggregate, xp, device):
+    """:func:`_class_activations` of an array API ``H``: ``Z`` stays in ``xp``.
+
+    The classes are numpy labels, or an array of ``y``'s namespace and
+    device when ``y`` is an array API array.
+    """
+    if aggregate != "mean_activation":
+        raise ValueError(_MODEL_AGGREGATE_MESSAGE.format(aggregate=aggregate))
+    H = _check_activations_xp(H, xp, device)
+    y, y_xp, y_device = _host_labels(y)
+    y = _check_labels(y, H.shape[0])
+    classes, means = _class_means_xp(H, y, xp, device)
+    if y_xp is not None:
+        classes = y_xp.asarray(classes, device=y_device)
+    return classes, _binarize_xp(means, tau, xp)
 
 
 def _overlap_curve(Z, ks):
@@ -130,13 +183,16 @@ def activation_binary_vector(h, tau):
     ----------
     h : {array-like, sparse matrix} of shape (n_units,) or (n_samples, n_units)
         Activations of one sample (1-D) or of several (2-D). Must be finite.
+        An array API array is thresholded in its namespace and on its device
+        under ``array_api_dispatch=True`` (see :ref:`metrics_array_api`).
     tau : float >= 0
         The activation threshold. With ``tau=0`` every unit is active.
 
     Returns
     -------
     z : ndarray of int8, same shape as ``h``
-        1 for active units, 0 otherwise.
+        1 for active units, 0 otherwise; an int8 array of ``h``'s namespace,
+        on its device, for an array API ``h``.
 
     See Also
     --------
@@ -149,6 +205,12 @@ def activation_binary_vector(h, tau):
     >>> activation_binary_vector([0.9, 0.05, 0.5, -0.7], tau=0.5)
     array([1, 0, 1, 1], dtype=int8)
     """
+    xp, device = namespace_of(h)
+    if xp is not None:
+        h = _check_activations_xp(h, xp, device, input_name="h", ensure_2d=False)
+        if h.ndim > 2:
+            raise ValueError(f"h must be 1-D or 2-D; got shape {tuple(h.shape)}.")
+        return _binarize_xp(h, tau, xp)
     h = _check_activations(h, input_name="h", ensure_2d=False)
     if h.ndim > 2:
         raise ValueError(f"h must be 1-D or 2-D; got shape {h.shape}.")
@@ -171,8 +233,11 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
     ----------
     H : {array-like, sparse matrix} of shape (n_samples, n_units)
         Activations of a layer (or the input data itself). Must be finite.
+        An array API array is computed on in its namespace and on its device
+        under ``array_api_dispatch=True`` (see :ref:`metrics_array_api`).
     y : array-like of shape (n_samples,)
-        Class labels of the rows of ``H``.
+        Class labels of the rows of ``H``, on the host or (with an array API
+        ``H``) an array API array.
     tau : float >= 0
         Activation threshold of eq. (7).
     aggregate : str, default="mean_activation"
@@ -189,9 +254,11 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
     Returns
     -------
     classes : ndarray of shape (n_classes,)
-        The sorted distinct labels of ``y``.
+        The sorted distinct labels of ``y`` (in ``y``'s namespace and on its
+        device when ``y`` is an array API array).
     Z : ndarray of int8 of shape (n_classes, n_units)
-        ``Z[c, j] = 1`` when unit ``j`` is active for class ``classes[c]``.
+        ``Z[c, j] = 1`` when unit ``j`` is active for class ``classes[c]``;
+        in ``H``'s namespace and on its device for an array API ``H``.
 
     See Also
     --------
@@ -209,6 +276,9 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
     array([[1, 0, 0],
            [0, 0, 1]], dtype=int8)
     """
+    xp, device = namespace_of(H)
+    if xp is not None:
+        return _class_activations_xp(H, y, tau, aggregate, xp, device)
     return _class_activations(H, y, tau, aggregate)
 
 
@@ -239,9 +309,12 @@ def activation_overlapping_degree(
     Parameters
     ----------
     H : {array-like, sparse matrix} of shape (n_samples, n_units)
-        Activations of a layer. Must be finite.
+        Activations of a layer. Must be finite. An array API array is
+        computed on in its namespace and on its device under
+        ``array_api_dispatch=True`` (see :ref:`metrics_array_api`).
     y : array-like of shape (n_samples,)
-        Class labels of the rows of ``H``.
+        Class labels of the rows of ``H`` (on the host or, with an array API
+        ``H``, an array API array).
     tau : float >= 0
         Activation threshold of eq. (7).
     classes : array-like, default=None
@@ -254,7 +327,7 @@ def activation_overlapping_degree(
     Returns
     -------
     aod : float
-        In [0, 1].
+        In [0, 1] (a Python float for array API inputs too).
 
     See Also
     --------
@@ -269,7 +342,16 @@ def activation_overlapping_degree(
     >>> activation_overlapping_degree(H, [0, 1, 2], tau=0.5, classes=[0, 2])
     0.5
     """
+    xp, device = namespace_of(H)
+    if xp is not None:
+        return _overlapping_degree_xp(H, y, tau, classes, aggregate, xp, device)
     all_classes, Z = _class_activations(H, y, tau, aggregate)
+    rows = _class_rows(all_classes, classes)
+    return float(np.all(Z[rows], axis=0).mean())
+
+
+def _class_rows(all_classes, classes):
+    """Rows of ``Z`` (indices into ``all_classes``) of the requested classes."""
     if classes is None:
         rows = np.arange(len(all_classes))
     else:
@@ -286,7 +368,21 @@ def activation_overlapping_degree(
             f"The activation overlapping degree needs at least 2 classes; got "
             f"{len(rows)}."
         )
-    return float(np.all(Z[rows], axis=0).mean())
+    return rows
+
+
+def _overlapping_degree_xp(H, y, tau, classes, aggregate, xp, device):
+    """:func:`activation_overlapping_degree` of an array API ``H``.
+
+    The classes are selected on the host; the AND over them and the count
+    of units are computed on the device, one int transferred.
+    """
+    all_classes, Z = _class_activations_xp(H, y, tau, aggregate, xp, device)
+    all_classes = to_numpy(all_classes)
+    rows = _class_rows(all_classes, _host_labels(classes)[0])
+    selected = xp.take(Z, xp.asarray(rows, device=device), axis=0)
+    shared = xp.all(xp.astype(selected, xp.bool), axis=0)
+    return int(xp.sum(xp.astype(shared, xp.int64))) / Z.shape[1]
 
 
 @validate_params(
@@ -324,9 +420,12 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
     Parameters
     ----------
     H : {array-like, sparse matrix} of shape (n_samples, n_units)
-        Activations of a layer. Must be finite.
+        Activations of a layer. Must be finite. An array API array is
+        computed on in its namespace and on its device under
+        ``array_api_dispatch=True`` (see :ref:`metrics_array_api`).
     y : array-like of shape (n_samples,)
-        Class labels; at least 2 distinct classes.
+        Class labels; at least 2 distinct classes (on the host or, with an
+        array API ``H``, an array API array).
     tau : float >= 0
         Activation threshold of eq. (7).
     k : int, list of int or "all", default=2
@@ -339,7 +438,9 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
     Returns
     -------
     aod : float or ndarray of shape (n_k,)
-        A float for an int ``k``, otherwise one value per requested ``k``.
+        A float for an int ``k``, otherwise one value per requested ``k``
+        (float64; for an array API ``H`` an array of its namespace on its
+        device, in the widest float dtype of the device).
 
     See Also
     --------
@@ -357,9 +458,29 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
     >>> average_activation_overlap(H, [0, 1, 2], tau=0.5, k="all")
     array([0.41666667, 0.25      ])
     """
+    xp, device = namespace_of(H)
+    if xp is not None:
+        return _average_overlap_xp(H, y, tau, k, aggregate, xp, device)
     _, Z = _class_activations(H, y, tau, aggregate)
     if isinstance(k, bool):
         raise ValueError(f"k must be an int, a list of ints or 'all'; got {k!r}.")
     ks, scalar = _check_ks(k, Z.shape[0])
     curve = _overlap_curve(Z, ks)
     return float(curve[0]) if scalar else curve
+
+
+def _average_overlap_xp(H, y, tau, k, aggregate, xp, device):
+    """:func:`average_activation_overlap` of an array API ``H``.
+
+    ``Z`` (classes x units, int8) is built on the device and copied to the
+    host for the closed form of :func:`_overlap_curve`, a few operations on
+    its column counts; a curve goes back to ``H``'s namespace and device.
+    """
+    _, Z = _class_activations_xp(H, y, tau, aggregate, xp, device)
+    if isinstance(k, bool):
+        raise ValueError(f"k must be an int, a list of ints or 'all'; got {k!r}.")
+    ks, scalar = _check_ks(k, Z.shape[0])
+    curve = _overlap_curve(to_numpy(Z), ks)
+    if scalar:
+        return float(curve[0])
+    return xp.asarray(curve, dtype=_float_dtypes(xp, device)[0], device=device)

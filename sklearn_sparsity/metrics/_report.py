@@ -14,8 +14,21 @@ from joblib import Parallel, delayed
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._array_api import namespace_of
+from .._backend import get_backend
 from .._sparseness import hoyer_along
-from ._layers import _activations, _class_summaries, _hidden_layers, _unwrap
+from ._array_api import (
+    layer_score_xp,
+    report_rows_xp,
+    select_threshold_xp,
+)
+from ._layers import (
+    _activations,
+    _activations_xp,
+    _class_summaries,
+    _hidden_layers,
+    _unwrap,
+)
 from ._overlap import AGGREGATES, _binarize, _overlap_curve
 from ._threshold import _select_threshold
 from ._torch import (
@@ -67,7 +80,10 @@ def layer_activations(estimator, X, *, layers=None, batch_size=None):
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Input data. For a PyTorch module also a ``torch.Tensor``, of any
         shape ``(n_samples, ...)`` the module takes; it is passed in batches
-        of ``batch_size`` rows, on the module's device and in its dtype.
+        of ``batch_size`` rows, on the module's device and in its dtype. For
+        the other models, an array API array (a PyTorch tensor, a CuPy
+        array, ...) is computed on in its namespace and on its device under
+        ``array_api_dispatch=True`` (see :ref:`metrics_array_api`).
     layers : str or list of str, default=None
         PyTorch modules only: names of the submodules to measure, as in
         ``module.named_modules()``, in the order to return them. ``None``
@@ -87,7 +103,9 @@ def layer_activations(estimator, X, *, layers=None, batch_size=None):
         One array per hidden layer. For a PyTorch module every output is
         flattened to ``n_units_l`` columns (a ``(C, H, W)`` feature map
         gives ``C * H * W`` units), kept in the module's dtype (float16 and
-        bfloat16 as float32). The whole matrices are returned: for large data
+        bfloat16 as float32). For an array API ``X`` (dispatch on), arrays
+        of its namespace on its device, in its dtype. The whole matrices are
+        returned: for large data
         use :func:`sparsity_report` or the scorers, which keep only running
         statistics.
 
@@ -118,6 +136,8 @@ def layer_activations(estimator, X, *, layers=None, batch_size=None):
         return torch_activations(estimator, X, layers=layers, batch_size=batch_size)
     check_not_torch_options(estimator, layers, batch_size)
     estimator, X = _unwrap(estimator, X)
+    if namespace_of(X)[0] is not None:
+        return _activations_xp(estimator, X, get_backend(X))
     return _activations(estimator, X)
 
 
@@ -175,7 +195,10 @@ def select_activation_threshold(
         weights: the package's estimators, ``BernoulliRBM``,
         ``MLPClassifier``, ``MLPRegressor``, or a ``Pipeline`` ending in one.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Data whose activations are thresholded (e.g. the test set).
+        Data whose activations are thresholded (e.g. the test set). An
+        array API array is computed on in its namespace and on its device
+        under ``array_api_dispatch=True``; the search's bookkeeping runs on
+        the host (see :ref:`metrics_array_api`).
     layer : int, default=0
         Index of the hidden layer, 0 for the first; negative values count
         from the top.
@@ -195,7 +218,7 @@ def select_activation_threshold(
     result : :class:`~sklearn.utils.Bunch`
         With ``tau`` (float), ``error`` (its reconstruction error, below
         ``tol``), ``layer`` (the non-negative layer index), ``tol`` and
-        ``reduction``.
+        ``reduction``; Python numbers for array API inputs too.
 
     See Also
     --------
@@ -216,6 +239,13 @@ def select_activation_threshold(
     if is_torch_module(model):
         raise TypeError(NO_THRESHOLD_RULE)
     estimator, X = _unwrap(model, X)
+    if namespace_of(X)[0] is not None:
+        tau, error, index = select_threshold_xp(
+            estimator, X, layer, tol, reduction, _check_candidates(candidates),
+            get_backend(X),
+        )
+        return Bunch(tau=tau, error=error, layer=index, tol=tol,
+                     reduction=reduction)
     layers = _hidden_layers(estimator)
     index = _layer_index(layer, len(layers))
     H = _check_activations(_activations(estimator, X)[index], input_name="H")
@@ -324,9 +354,13 @@ def sparsity_report(
         module (needs a numeric ``tau``; see :ref:`torch_models`).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data, e.g. the test set (for a PyTorch module also a tensor, of any
-        shape ``(n_samples, ...)``; the input row flattens each sample).
+        shape ``(n_samples, ...)``; the input row flattens each sample). For
+        the other models, an array API array is computed on in its namespace
+        and on its device under ``array_api_dispatch=True`` (see
+        :ref:`metrics_array_api`).
     y : array-like of shape (n_samples,), default=None
-        Class labels, needed for the AOD columns (NaN without them).
+        Class labels, needed for the AOD columns (NaN without them); with an
+        array API ``X``, on the host or in ``X``'s namespace.
     tau : "auto", float >= 0 or list of float, default="auto"
         Activation threshold. ``"auto"`` applies the paper's rule
         (:func:`select_activation_threshold`) to every hidden layer; the
@@ -403,6 +437,9 @@ def sparsity_report(
           classes (``k = m``);
         - ``aod_curve``: ndarray of the average AOD for each ``k``.
 
+        The numbers are on the host (Python floats, numpy ``aod_curve``)
+        for array API inputs too.
+
     See Also
     --------
     layer_activations : The activations the report is computed from.
@@ -432,6 +469,14 @@ def sparsity_report(
         return _report_frame(results, ks)
     check_not_torch_options(estimator, layers, batch_size)
     estimator, X = _unwrap(estimator, X)
+    if namespace_of(X)[0] is not None:
+        results, ks = report_rows_xp(
+            estimator, X, y, tau=tau, k=k, aggregate=aggregate, tol=tol,
+            reduction=reduction, candidates=_check_candidates(candidates),
+            backend=get_backend(X),
+            parallel=Parallel(n_jobs=n_jobs, prefer="threads"),
+        )
+        return _report_frame(results, ks)
     activations = _activations(estimator, X)
     X = _check_activations(X, input_name="X")
     rows = [X] + [_check_activations(H, input_name="H") for H in activations]
@@ -496,6 +541,10 @@ def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
         return torch_layer_score(estimator, X, y, metric=metric, layer=layer,
                                  k=k, tau=tau, aggregate=aggregate)
     estimator, X = _unwrap(estimator, X)
+    if namespace_of(X)[0] is not None:
+        return layer_score_xp(estimator, X, y, metric=metric, layer=layer, k=k,
+                              tau=tau, aggregate=aggregate, tol=tol,
+                              backend=get_backend(X))
     activations = _activations(estimator, X)
     index = _layer_index(layer, len(activations))
     H = _check_activations(activations[index], input_name="H")

@@ -29,14 +29,16 @@ class _SparsityScorer:
             A fitted model supported by
             :func:`~sklearn_sparsity.metrics.layer_activations`.
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data.
+            Data; an array API array is computed on in its namespace and on
+            its device under ``array_api_dispatch=True``.
         y : array-like of shape (n_samples,), default=None
             Class labels; required for ``metric="aod"``.
 
         Returns
         -------
         score : float
-            The metric, negated when ``greater_is_better`` is False.
+            The metric, negated when ``greater_is_better`` is False (a
+            Python float for array API inputs too).
         """
         value = _layer_score(
             estimator,
@@ -134,7 +136,11 @@ def make_sparsity_scorer(
     Returns
     -------
     scorer : callable
-        ``scorer(estimator, X, y=None) -> float``.
+        ``scorer(estimator, X, y=None) -> float``. ``X`` may be an array
+        API array (a PyTorch tensor, a CuPy array, ...) under
+        ``array_api_dispatch=True``: the layer is computed on in its
+        namespace and on its device (see :ref:`metrics_array_api`), and the
+        score is a Python float.
 
     See Also
     --------
@@ -170,7 +176,8 @@ estimator : estimator instance
     A fitted model supported by
     :func:`~sklearn_sparsity.metrics.layer_activations`.
 X : {array-like, sparse matrix} of shape (n_samples, n_features)
-    Data.
+    Data; an array API array is computed on in its namespace and on its
+    device under ``array_api_dispatch=True``.
 y : array-like of shape (n_samples,), default=None
     Class labels (needed by the AOD scorer).
 

@@ -5,6 +5,7 @@ candidates are validated here; the public functions call these helpers and
 name the argument in every message.
 """
 
+import math
 from numbers import Real
 
 import numpy as np
@@ -110,3 +111,44 @@ def _check_candidates(candidates):
             f"thresholds >= 0; got {candidates!r}."
         )
     return values
+
+
+def _float_dtypes(xp, device):
+    """The float dtypes accepted in namespace ``xp``, the widest first.
+
+    Integer input is converted to the first: float64 where the device has
+    it (float32 on devices without float64, such as Apple's MPS).
+    """
+    from sklearn.utils._array_api import _max_precision_float_dtype
+
+    widest = _max_precision_float_dtype(xp, device)
+    return (widest,) if widest == xp.float32 else (widest, xp.float32)
+
+
+def _check_activations_xp(H, xp, device, *, input_name="H", ensure_2d=True):
+    """:func:`_check_activations` for an array API array: it stays in ``xp``.
+
+    Finite, non-empty, float32 or float64 (integers become the widest float
+    of the device), on ``device``; never copied unless converted.
+    """
+    H = check_array(
+        H,
+        dtype=_float_dtypes(xp, device),
+        ensure_2d=ensure_2d,
+        input_name=input_name,
+    )
+    if math.prod(H.shape) == 0:
+        raise ValueError(f"{input_name} is empty (shape {tuple(H.shape)}).")
+    return H
+
+
+def _host_labels(y):
+    """Class labels on the host: an array API ``y`` as numpy, and its namespace.
+
+    Returns ``(y, xp, device)``; ``xp`` is None when ``y`` was not an array
+    API array (numpy, a list, or dispatch off).
+    """
+    from .._array_api import namespace_of, to_numpy
+
+    xp, device = namespace_of(y)
+    return (y if xp is None else to_numpy(y)), xp, device
