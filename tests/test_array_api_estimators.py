@@ -340,3 +340,25 @@ def test_gpu_benchmark_script_runs_on_the_cpu(tmp_path):
         assert r["cpu_over_device"] == pytest.approx(r["cpu_numpy_s"]
                                                      / r["device_s"])
     assert out.exists()
+
+
+def test_metrics_of_models_fitted_on_array_api_inputs(digits):
+    """sparsity_report of an array_api_strict fit equals the numpy fit's."""
+    pd = pytest.importorskip("pandas")
+    from sklearn_sparsity.metrics import sparsity_report
+
+    _, xp, device = _namespace("array_api_strict")
+    X, y = digits
+    X_xp, y_xp = xp.asarray(X, device=device), xp.asarray(y, device=device)
+    numpy_report = sparsity_report(_stack().fit(X), X, y)
+    with sklearn.config_context(array_api_dispatch=True):
+        stack = _stack().fit(X_xp)
+        report = sparsity_report(stack, X_xp, y_xp)
+        clf_report = sparsity_report(_network().fit(X_xp, y_xp), X_xp, y_xp)
+    numeric = [c for c in numpy_report.columns
+               if pd.api.types.is_float_dtype(numpy_report[c])]
+    assert numeric
+    assert_allclose(report[numeric].to_numpy(dtype=float),
+                    numpy_report[numeric].to_numpy(dtype=float),
+                    rtol=1e-7, atol=1e-10)
+    assert len(clf_report) == 2  # the input and one hidden layer

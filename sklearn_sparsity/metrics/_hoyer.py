@@ -48,8 +48,8 @@ def hoyer_sparseness(H, *, axis=1):
         The sparseness of each vector. An all-zero vector has every component
         zero, the sparsest possible code, and is given HSPM = 1.0 (the ratio
         :math:`\|h\|_1/\|h\|_2` is taken as 1 there, its value for a one-hot
-        vector). Float64 for numpy input; for an array API ``H``, an array of
-        its namespace on its device, in its dtype (float32 stays float32).
+        vector). Float64; for an array API ``H``, an array of its namespace
+        on its device, float64 where the device has it (else ``H``'s dtype).
 
     Raises
     ------
