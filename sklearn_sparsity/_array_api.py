@@ -293,6 +293,8 @@ class ArrayAPIBackend:
         if dtype is not None:
             dtype = (self.dtype(dtype) if np.dtype(_np_name(dtype)).kind == "f"
                      else getattr(self.xp, np.dtype(_np_name(dtype)).name))
+        if isinstance(a, np.ndarray) and not a.flags.writeable:
+            copy = True  # a tensor sharing read-only memory is undefined
         return self.xp.asarray(a, dtype=dtype, device=self.device,
                                copy=True if copy else None)
 
