@@ -362,3 +362,23 @@ def test_metrics_of_models_fitted_on_array_api_inputs(digits):
                     numpy_report[numeric].to_numpy(dtype=float),
                     rtol=1e-7, atol=1e-10)
     assert len(clf_report) == 2  # the input and one hidden layer
+
+
+def test_everything_is_created_on_the_input_device(digits):
+    """Not the default device: array_api_strict's second device."""
+    xp = pytest.importorskip("array_api_strict")
+    device = xp.Device("device1")
+    X, y = digits
+    X_xp, y_xp = xp.asarray(X, device=device), xp.asarray(y, device=device)
+    with sklearn.config_context(array_api_dispatch=True):
+        stack = _stack(persistent=True, validation_fraction=0.2).fit(
+            X_xp, sample_weight=np.ones(X.shape[0]))
+        clf = _network(early_stopping=True, tol=0.0).fit(X_xp, y_xp)
+        outputs = [stack.transform(X_xp), clf.predict_proba(X_xp),
+                   clf.predict(X_xp), clf.transform(X_xp)]
+    state = stack._cd_states_[0]
+    arrays = [*stack.coefs_, *stack.visible_intercepts_, state.chain,
+              state.order, *state.optimizer.velocities, *clf.coefs_,
+              *clf._backprop_state_.optimizer.velocities, clf.classes_,
+              *outputs]
+    assert all(a.device == device for a in arrays)
