@@ -3,7 +3,8 @@
 Hidden layers are logistic sigmoid units (the paper's networks) or
 rectified linear units (``activation="relu"``, the ReLU control network).
 
-Pure numpy through the backend seam (``_backend.py``), no estimator glue,
+Every array operation goes through the backend seam (``_backend.py``:
+numpy, or the input's array API namespace and device), no estimator glue,
 float32-first. A training run is a :class:`BackpropState` (parameters,
 optimiser with its velocities and schedule, random generator), advanced by
 :func:`train_backprop` through the shared epoch driver, so that it can be

@@ -1,13 +1,16 @@
 """The steps of fitting a :class:`PretrainedMLPClassifier`, apart from its API.
 
-The estimator (``_pretrained_mlp``) validates, orders these steps and sets
-the fitted attributes; here is what each step does with the estimator's
-parameters: the initial network (pretrained or drawn), the held-out
-validation split, the checks after training (stopped early? learned
-anything?), and the description of the fitted layers that the metrics read.
-The training loop itself is ``_backprop.train_backprop``.
+The estimator (``_pretrained_mlp``) validates its parameters and inputs and
+sets the fitted attributes; :func:`fit_network` and
+:func:`partial_fit_network` put the steps in order, and the other functions
+here say what each step does with the estimator's parameters: the initial
+network (pretrained or drawn), the held-out validation split, the checks
+after training (stopped early? learned anything?), and the description of
+the fitted layers that the metrics read. The training loop itself is
+``_backprop.train_backprop``.
 """
 
+import copy
 import warnings
 from numbers import Integral
 
@@ -15,9 +18,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import NUMPY
+from ._array_api import to_numpy
+from ._backend import NUMPY, get_backend
 from ._backprop import forward, init_backprop_state
 from ._units import GAUSSIAN, UNITS
 from ._validation import (
@@ -270,3 +275,106 @@ def network_layers(est):
     return [{"coef": W, "intercept": b, "visible_intercept": c,
              "activation": est.activation, "units": u}
             for W, b, c, u in zip(coefs, intercepts, visible, units)]
+
+
+def fit_network(est, X, y, pretrainer, hooks=(), sample_weight=None):
+    """Fit (with ``warm_start``: continue) the network of ``est``.
+
+    Parameters are already validated; the fitted attributes are set at the
+    end (``est._set_network``), all together.
+    """
+    check_variant(est)
+    resume = est.warm_start and hasattr(est, "_backprop_state_")
+    if resume:
+        check_resumable(est)
+    X, y, sample_weight = est._validate_training_data(
+        X, y, sample_weight, reset=not resume)
+    backend = get_backend(X)
+    if resume:
+        est._check_backend(backend, "fit", X)
+    classes = np.unique(y) if not resume else to_numpy(est.classes_)
+    if resume and not np.array_equal(np.unique(y), classes):
+        raise ValueError(
+            f"warm_start=True continues a network trained on the classes "
+            f"{classes.tolist()}; y has {np.unique(y).tolist()}."
+        )
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "PretrainedMLPClassifier needs samples of at least 2 classes; got "
+            f"one class only ({classes[0]!r})."
+        )
+    y_idx = LabelEncoder().fit(classes).transform(y)
+    rng = check_random_state(est.random_state)
+    stack_seed, split_seed, init_seed = rng.randint(
+        np.iinfo(np.int32).max, size=3
+    )
+
+    validation = None
+    X_train, y_train, w_train = X, y_idx, sample_weight
+    if est.early_stopping:
+        X_train, y_train, w_train, validation = split_validation(
+            X, y_idx, sample_weight, est.validation_fraction,
+            int(split_seed), backend)
+
+    if resume:
+        state = copy.deepcopy(est._backprop_state_)
+        pretrainer_ = getattr(est, "pretrainer_", None)
+        if X_train.dtype != state.coefs[0].dtype:
+            X_train = backend.astype(X_train, state.coefs[0].dtype, copy=True)
+    else:
+        state, pretrainer_ = initial_network(
+            est, X_train, classes.shape[0], (stack_seed, init_seed), pretrainer,
+            w_train, backend)
+    result = est._train(state, X_train, y_train, est.n_epochs, hooks,
+                         w_train, validation, est.tol)
+    report_stop(est, result, validation is not None)
+    warn_if_at_chance(state, X_train, y_train, w_train, est.loss)
+    previous = (est.n_iter_, est.t_, est.loss_curve_) if resume else (
+        0, 0, [])
+    est._set_network(state, classes, pretrainer_, result, X_train.shape[0],
+                      previous)
+    return est
+
+def partial_fit_network(est, X, y, classes, sample_weight):
+    """One back-propagation epoch of ``est`` on a chunk.
+
+    The first call builds the network (pretrained on this chunk, or drawn).
+    """
+    check_variant(est)
+    first = not hasattr(est, "_backprop_state_")
+    if not first:
+        check_resumable(est)
+    X, y, sample_weight = est._validate_training_data(
+        X, y, sample_weight, reset=first)
+    backend = get_backend(X)
+    if first:
+        if classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit "
+                "(every class that will appear in y)."
+            )
+        classes = np.unique(np.asarray(to_numpy(classes)))
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"classes must hold at least 2 classes; got {classes!r}.")
+    else:
+        est._check_backend(backend, "partial_fit", X)
+        classes = to_numpy(est.classes_)
+    y_idx = encode_labels(y, classes)
+    if first:
+        rng = check_random_state(est.random_state)
+        stack_seed, _, init_seed = rng.randint(np.iinfo(np.int32).max,
+                                               size=3)
+        state, pretrainer_ = initial_network(
+            est, X, classes.shape[0], (stack_seed, init_seed), None,
+            sample_weight, backend)
+        previous = (0, 0, [])
+    else:
+        state = copy.deepcopy(est._backprop_state_)
+        pretrainer_ = getattr(est, "pretrainer_", None)
+        if X.dtype != state.coefs[0].dtype:
+            X = backend.astype(X, state.coefs[0].dtype, copy=True)
+        previous = (est.n_iter_, est.t_, est.loss_curve_)
+    result = est._train(state, X, y_idx, 1, (), sample_weight)
+    est._set_network(state, classes, pretrainer_, result, X.shape[0],
+                      previous)

@@ -1,7 +1,8 @@
 """Momentum SGD shared by CD-k pretraining and back-propagation fine-tuning.
 
-Pure numpy, no estimator glue. The optimiser owns its momentum schedule, as
-scikit-learn's optimisers do with ``iteration_ends``: the training loops
+No estimator glue; the update runs on the parameters' backend. The
+optimiser owns its momentum schedule, as scikit-learn's optimisers do with
+``iteration_ends``: the training loops
 call :meth:`MomentumSGD.iteration_ends` after every epoch, so a training run
 can be resumed (its epoch count and velocities kept) without the loop
 knowing the schedule. The paper's rule (momentum schedule, L2 weight decay

@@ -1,6 +1,5 @@
 """Sigmoid MLP classifier initialised from a stack of RBMs (DBN), or at random."""
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,8 +10,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import TransformerTags, check_random_state, metadata_routing
+from sklearn.utils import TransformerTags, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -39,14 +37,9 @@ from ._base import (
 )
 from ._mlp_fitting import (
     check_fit_settings,
-    check_resumable,
-    check_variant,
-    encode_labels,
-    initial_network,
+    fit_network,
     network_layers,
-    report_stop,
-    split_validation,
-    warn_if_at_chance,
+    partial_fit_network,
 )
 from ._stacked_rbm import StackedRBMTransformer
 from ._units import UNITS
@@ -224,6 +217,13 @@ class PretrainedMLPClassifier(
     --------
     StackedRBMTransformer : The greedy RBM stack used for pretraining.
     sklearn.neural_network.MLPClassifier : Randomly initialised MLP.
+
+    Notes
+    -----
+    Array API inputs (PyTorch tensors on the CPU or a GPU, CuPy arrays, ...)
+    under ``sklearn.set_config(array_api_dispatch=True)`` are trained on
+    and predicted on their own device, and the fitted attributes stay there
+    (:ref:`array_api`); numpy and sparse inputs take the numpy code.
 
     References
     ----------
@@ -500,97 +500,10 @@ class PretrainedMLPClassifier(
         )
 
     def _fit_network(self, X, y, pretrainer, hooks=(), sample_weight=None):
-        check_variant(self)
-        resume = self.warm_start and hasattr(self, "_backprop_state_")
-        if resume:
-            check_resumable(self)
-        X, y, sample_weight = self._validate_training_data(
-            X, y, sample_weight, reset=not resume)
-        backend = get_backend(X)
-        if resume:
-            self._check_backend(backend, "fit", X)
-        classes = np.unique(y) if not resume else to_numpy(self.classes_)
-        if resume and not np.array_equal(np.unique(y), classes):
-            raise ValueError(
-                f"warm_start=True continues a network trained on the classes "
-                f"{classes.tolist()}; y has {np.unique(y).tolist()}."
-            )
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "PretrainedMLPClassifier needs samples of at least 2 classes; got "
-                f"one class only ({classes[0]!r})."
-            )
-        y_idx = LabelEncoder().fit(classes).transform(y)
-        rng = check_random_state(self.random_state)
-        stack_seed, split_seed, init_seed = rng.randint(
-            np.iinfo(np.int32).max, size=3
-        )
-
-        validation = None
-        X_train, y_train, w_train = X, y_idx, sample_weight
-        if self.early_stopping:
-            X_train, y_train, w_train, validation = split_validation(
-                X, y_idx, sample_weight, self.validation_fraction,
-                int(split_seed), backend)
-
-        if resume:
-            state = copy.deepcopy(self._backprop_state_)
-            pretrainer_ = getattr(self, "pretrainer_", None)
-            if X_train.dtype != state.coefs[0].dtype:
-                X_train = backend.astype(X_train, state.coefs[0].dtype, copy=True)
-        else:
-            state, pretrainer_ = initial_network(
-                self, X_train, classes.shape[0], (stack_seed, init_seed), pretrainer,
-                w_train, backend)
-        result = self._train(state, X_train, y_train, self.n_epochs, hooks,
-                             w_train, validation, self.tol)
-        report_stop(self, result, validation is not None)
-        warn_if_at_chance(state, X_train, y_train, w_train, self.loss)
-        previous = (self.n_iter_, self.t_, self.loss_curve_) if resume else (
-            0, 0, [])
-        self._set_network(state, classes, pretrainer_, result, X_train.shape[0],
-                          previous)
-        return self
+        return fit_network(self, X, y, pretrainer, hooks, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
-        check_variant(self)
-        first = not hasattr(self, "_backprop_state_")
-        if not first:
-            check_resumable(self)
-        X, y, sample_weight = self._validate_training_data(
-            X, y, sample_weight, reset=first)
-        backend = get_backend(X)
-        if first:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit "
-                    "(every class that will appear in y)."
-                )
-            classes = np.unique(np.asarray(to_numpy(classes)))
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    f"classes must hold at least 2 classes; got {classes!r}.")
-        else:
-            self._check_backend(backend, "partial_fit", X)
-            classes = to_numpy(self.classes_)
-        y_idx = encode_labels(y, classes)
-        if first:
-            rng = check_random_state(self.random_state)
-            stack_seed, _, init_seed = rng.randint(np.iinfo(np.int32).max,
-                                                   size=3)
-            state, pretrainer_ = initial_network(
-                self, X, classes.shape[0], (stack_seed, init_seed), None,
-                sample_weight, backend)
-            previous = (0, 0, [])
-        else:
-            state = copy.deepcopy(self._backprop_state_)
-            pretrainer_ = getattr(self, "pretrainer_", None)
-            if X.dtype != state.coefs[0].dtype:
-                X = backend.astype(X, state.coefs[0].dtype, copy=True)
-            previous = (self.n_iter_, self.t_, self.loss_curve_)
-        result = self._train(state, X, y_idx, 1, (), sample_weight)
-        self._set_network(state, classes, pretrainer_, result, X.shape[0],
-                          previous)
+        partial_fit_network(self, X, y, classes, sample_weight)
 
     def _set_network(self, state, classes, pretrainer, result, n_train,
                      previous):

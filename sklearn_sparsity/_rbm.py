@@ -1,6 +1,7 @@
 """Contrastive divergence (CD-k) training of one RBM layer.
 
-Pure numpy through the backend seam (``_backend.py``): no estimator glue,
+Every array operation goes through the backend seam (``_backend.py``:
+numpy, or the input's array API namespace and device): no estimator glue,
 float32-first. A training run is a :class:`CDState` (weights, biases,
 optimiser with its velocities and schedule, random generator, epochs done),
 created by :func:`init_cd_state` and advanced by :func:`train_cd`, so that

@@ -220,6 +220,13 @@ class StackedRBMTransformer(
     PretrainedMLPClassifier : A sigmoid network initialised from this stack.
     sklearn.neural_network.BernoulliRBM : A single RBM trained with PCD.
 
+    Notes
+    -----
+    Array API inputs (PyTorch tensors on the CPU or a GPU, CuPy arrays, ...)
+    under ``sklearn.set_config(array_api_dispatch=True)`` are trained on
+    and predicted on their own device, and the fitted attributes stay there
+    (:ref:`array_api`); numpy and sparse inputs take the numpy code.
+
     References
     ----------
     .. [1] J. Li, W. Luo, J. Yang, X. Yuan, "Unsupervised Pretraining

@@ -1,11 +1,12 @@
 """The epoch driver shared by CD-k pretraining and back-propagation.
 
-Pure numpy, no estimator glue. Both training loops hand their epoch to
-:func:`run_epochs`, which owns what is the same for both: the minibatch
-order, the divergence check (one check, one message), the stopping monitors
-(no improvement of the training loss; early stopping on a validation score,
-keeping the best weights) and the progress hooks (the estimators' verbose
-lines, progress bars). The loops themselves never print.
+No estimator glue, no array work but through the backend. Both training
+loops hand their epoch to :func:`run_epochs`, which owns what is the same
+for both: the minibatch order, the divergence check (one check, one
+message), the stopping monitors (no improvement of the training loss; early
+stopping on a validation score, keeping the best weights) and the progress
+hooks (the estimators' verbose lines, progress bars). The loops themselves
+never print.
 """
 
 import time
