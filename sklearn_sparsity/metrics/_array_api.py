@@ -60,14 +60,6 @@ _BLOCK_ELEMENTS = 2**24
 _CACHE_BYTES = 2**30
 
 
-def _units_on(units, backend):
-    """``units`` computing with ``backend`` (a unit object of the same type)."""
-    on = getattr(units, "on", None)
-    if on is not None:
-        return on(backend)
-    return type(units)(backend)
-
-
 def _threshold_candidates_xp(magnitudes, candidates, xp, device):
     """:func:`~._threshold._threshold_candidates` of device magnitudes.
 
@@ -127,7 +119,7 @@ def _select_threshold_xp(H, W, c=None, tol=0.05, reduction="mean",
     if W is not None:
         W = backend.asarray(W, dtype=H.dtype)
         c = None if c is None else backend.asarray(c, dtype=H.dtype)
-        units = _units_on(units, backend)
+        units = units.on(backend)
     magnitudes = xp.abs(H)
     zero = xp.asarray(0, dtype=H.dtype, device=device)
     n_out = H.shape[1] if W is None else W.shape[0]
