@@ -257,6 +257,13 @@ class NumpyBackend:
         param += velocity``, in place (``ascent`` is scratch)."""
         momentum_update(param, velocity, ascent, momentum, decay)
 
+    @staticmethod
+    def momentum_updates_(params, velocities, ascents, momentum, decays):
+        """:meth:`momentum_update_` of every parameter, in order."""
+        for param, velocity, ascent, decay in zip(params, velocities, ascents,
+                                                  decays):
+            momentum_update(param, velocity, ascent, momentum, decay)
+
     # ----------------------------------------------------------- reductions
     @staticmethod
     def all_finite(*arrays):

@@ -135,11 +135,13 @@ class MomentumSGD:
         """
         if indices is None:
             indices = range(len(self.params))
+        indices = list(indices)
         decay = learning_rate * self.weight_decay
-        for i, ascent in zip(indices, ascents):
-            if not scaled:
+        if not scaled:
+            for ascent in ascents:
                 ascent *= learning_rate
-            self.backend.momentum_update_(
-                self.params[i], self.velocities[i], ascent, self.momentum,
-                decay if self.decayed[i] else 0.0,
-            )
+        self.backend.momentum_updates_(
+            [self.params[i] for i in indices],
+            [self.velocities[i] for i in indices], list(ascents),
+            self.momentum, [decay if self.decayed[i] else 0.0 for i in indices],
+        )

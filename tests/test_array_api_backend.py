@@ -149,6 +149,16 @@ def test_momentum_update_agrees(name, decay):
     backend.momentum_update_(Px, Vx, Gx, 0.7, decay)
     assert_allclose(_np(Px), Pn, rtol=1e-14)
     assert_allclose(_np(Vx), Vn, rtol=1e-14)
+    # The whole list at once (torch: multi-tensor kernels), decayed and not.
+    many = rng.normal(size=(3, 3, 4, 2))
+    (Pn, Vn, Gn), (Px, Vx, Gx) = _pair(backend, *many)
+    Pn, Vn, Gn = list(Pn), list(Vn), list(Gn)
+    Px, Vx, Gx = ([a[i, ...] for i in range(3)] for a in (Px, Vx, Gx))
+    decays = [decay, 0.0, decay]
+    NUMPY.momentum_updates_(Pn, Vn, Gn, 0.7, decays)
+    backend.momentum_updates_(Px, Vx, Gx, 0.7, decays)
+    for got, expected in zip(Px + Vx, Pn + Vn):
+        assert_allclose(_np(got), expected, rtol=1e-14)
 
 
 def test_host_drawn_samples_are_the_numpy_path_s():

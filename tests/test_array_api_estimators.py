@@ -382,3 +382,21 @@ def test_everything_is_created_on_the_input_device(digits):
               *clf._backprop_state_.optimizer.velocities, clf.classes_,
               *outputs]
     assert all(a.device == device for a in arrays)
+
+
+def test_grid_search_over_hidden_sizes_on_tensors(digits):
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_sparsity.metrics import hspm_scorer
+
+    torch, xp, device = _namespace("torch")
+    X, y = digits
+    X_xp, y_xp = xp.asarray(X, device=device), xp.asarray(y, device=device)
+    grid = {"hidden_layer_sizes": [(8,), (16,)]}
+    with sklearn.config_context(array_api_dispatch=True):
+        search = GridSearchCV(_network(), grid, cv=2).fit(X_xp, y_xp)
+        stacks = GridSearchCV(_stack(), grid, cv=2, scoring=hspm_scorer).fit(
+            X_xp, y_xp)
+    assert isinstance(search.best_estimator_.coefs_[0], torch.Tensor)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert np.all(np.isfinite(stacks.cv_results_["mean_test_score"]))
