@@ -50,6 +50,38 @@ def test_runner_keeps_finished_results_and_reports_failures():
     assert all("elapsed" in line and "ETA" in line for line in lines)
 
 
+class _RaisesWhenCollected:
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __del__(self):
+        raise self.exc  # an exception Python can only report, not raise
+
+
+def _drop(exc):
+    _RaisesWhenCollected(exc)  # collected at once: an "unraisable" exception
+    return "done"
+
+
+def test_runner_keeps_quiet_about_interrupts_inside_callbacks():
+    # Ctrl-C landing in a C callback (numba loading its kernels) cannot
+    # propagate; Python would print a traceback beside the command line's
+    # one-line message. Other unraisable exceptions are still reported.
+    import sys
+
+    seen = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = seen.append
+    try:
+        tasks = [Task("quiet", _drop, {"exc": KeyboardInterrupt()}),
+                 Task("loud", _drop, {"exc": ValueError("kept")})]
+        report = run_tasks(tasks, file=io.StringIO())
+    finally:
+        sys.unraisablehook = previous
+    assert report.results == {"quiet": "done", "loud": "done"}
+    assert [type(u.exc_value) for u in seen] == [ValueError]
+
+
 # None: joblib's default backend, as the command line passes it by default
 # (regression: parallel_config(backend=None) used to fail).
 @pytest.mark.parametrize("backend", ["threading", "loky", None])

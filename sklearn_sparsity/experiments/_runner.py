@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 import traceback
-from contextlib import nullcontext, redirect_stdout
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 
 from joblib import Parallel, delayed, parallel_config
@@ -154,6 +154,30 @@ class _StatusLine(io.TextIOBase):
         self.stream.flush()
 
 
+@contextmanager
+def _quiet_interrupted_callbacks():
+    """No traceback for a Ctrl-C that lands in a C callback.
+
+    A ``KeyboardInterrupt`` raised while a C library calls back into Python
+    (numba's compiler loading its cached kernels, say) cannot propagate:
+    Python prints "Exception ignored ..." with a traceback and carries on.
+    The run is being interrupted anyway (every process of the group got the
+    signal), so that print would only break the command line's one-line
+    message; other exceptions are still reported as usual.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def _call(task, n_threads, prefix=None, status=None):
     """Run one task in a worker; never raise (the error is returned).
 
@@ -171,7 +195,8 @@ def _call(task, n_threads, prefix=None, status=None):
     else:
         output = nullcontext()
     try:
-        with threadpool_limits(limits=n_threads), output:
+        with threadpool_limits(limits=n_threads), output, \
+                _quiet_interrupted_callbacks():
             value = task.func(**task.kwargs)
     except Exception as exc:  # noqa: BLE001 - reported, not swallowed
         message = f"{type(exc).__name__}: {exc}"
