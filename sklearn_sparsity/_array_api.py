@@ -529,11 +529,10 @@ class TorchBackend(ArrayAPIBackend):
         delta.mul_(A).mul_(1.0 - A)
 
     def sample_bernoulli_(self, p, u, out, generator):
+        """One kernel: ``torch.bernoulli`` (``u`` is not needed)."""
         import torch
 
-        torch.rand(u.shape, generator=generator.torch, device=u.device,
-                   dtype=u.dtype, out=u)
-        return out.copy_(torch.lt(u, p))
+        return torch.bernoulli(p, generator=generator.torch, out=out)
 
     def matmul(self, A, B, out=None):
         import torch

@@ -43,6 +43,8 @@ class _CDWorkspace:
         # float64 runs with the same seed sample the same hidden states.
         self.u = empty((batch_size, n_hidden), np.float32)
         self.signs = empty(2 * batch_size, dtype)
+        # (n, s) the signs currently hold, to refill them only on a change.
+        self.signs_for = None
         self.gW = empty((n_visible, n_hidden), dtype)
         self.gb = empty(n_hidden, dtype)
         self.gc = empty(n_visible, dtype)
@@ -125,11 +127,14 @@ def cd_update(ws, n, h0, W, b, c, optimizer, *, learning_rate, cd_steps,
     backend.sum_rows(H, out=gb)  # s sum(h0 - h1)
     signs = ws.signs[: 2 * n]
     if weights is None:
-        signs[:n] = s
-        signs[n:] = -s
+        if ws.signs_for != (n, s):  # the same for every full minibatch
+            signs[:n] = s
+            signs[n:] = -s
+            ws.signs_for = (n, s)
     else:
         signs[:n] = s[:, 0]
         signs[n:] = -s[:, 0]
+        ws.signs_for = None
     backend.matmul(signs, V, out=gc)  # s sum(v0 - v)
 
     # Reconstruction error, computed before parameters move; v is no longer
