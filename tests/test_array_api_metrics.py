@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -478,3 +480,37 @@ def test_cuda_tensors(digits, stack):
     expected = sparsity_report(stack, X, y)
     assert_allclose(report[_NUMBERS].to_numpy(float),
                     expected[_NUMBERS].to_numpy(float), rtol=1e-6, atol=1e-9)
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 6),
+    st.integers(1, 5),
+    st.floats(1e-3, 2.0),
+    st.sampled_from(["mean", "max"]),
+    st.one_of(st.integers(2, 12),
+              st.lists(st.floats(0, 1), min_size=1, max_size=6)),
+    st.booleans(),
+    st.integers(0, 2**16),
+)
+def test_threshold_search_matches_numpy_property(n, n_hidden, n_visible, tol,
+                                                 reduction, candidates, bias,
+                                                 seed):
+    """Random small layers (zeros and ties included), every search branch:
+    the array API search returns the numpy search's threshold."""
+    xp = pytest.importorskip("array_api_strict")
+    device = xp.Device("device1")
+    backend = backend_for(xp, device)
+    rng = np.random.default_rng(seed)
+    H = rng.random((n, n_hidden)) * (rng.random((n, n_hidden)) < 0.7)
+    H = np.round(H, 1)  # ties between activation values
+    W = rng.normal(0, 1, (n_visible, n_hidden))
+    c = rng.normal(0, 1, n_visible) if bias else None
+    expected = _select_threshold(H, W, c, tol, reduction, candidates)
+    with sklearn.config_context(array_api_dispatch=True):
+        got = _select_threshold_xp(
+            xp.asarray(H, device=device), W, c, tol, reduction, candidates,
+            backend=backend)
+    assert got[0] == expected[0]
+    assert got[1] == pytest.approx(expected[1], rel=1e-9, abs=1e-12)
