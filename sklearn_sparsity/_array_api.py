@@ -290,9 +290,8 @@ class ArrayAPIBackend:
         """``a`` (numpy, list or array) as an array here (a copy: ``copy``)."""
         if dtype is None and isinstance(a, np.ndarray) and a.dtype.kind == "f":
             dtype = a.dtype
-        if dtype is not None:
-            dtype = (self.dtype(dtype) if np.dtype(_np_name(dtype)).kind == "f"
-                     else getattr(self.xp, np.dtype(_np_name(dtype)).name))
+        if dtype is not None:  # the namespace's dtype of the same name
+            dtype = getattr(self.xp, self.numpy_dtype(dtype).name)
         if isinstance(a, np.ndarray) and not a.flags.writeable:
             copy = True  # a tensor sharing read-only memory is undefined
         return self.xp.asarray(a, dtype=dtype, device=self.device,

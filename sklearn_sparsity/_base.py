@@ -1,9 +1,10 @@
 """Estimator glue shared by the stack and the classifier.
 
 Nothing numerical here: the parameter constraints both estimators share, how
-a fit changes an estimator's fitted attributes (all together or not at all),
-how each layer gets its seed, and the progress hooks that print the verbose
-lines (the training loops themselves never print).
+the sample weights are validated, how a fit changes an estimator's fitted
+attributes (all together or not at all), how each layer gets its seed, the
+check that inputs live where the fitted weights do, and the progress hooks
+that print the verbose lines (the training loops themselves never print).
 """
 
 from contextlib import contextmanager
@@ -12,7 +13,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
 
+from ._array_api import to_numpy
 from ._optim import MOMENTUM_SCHEDULES
 
 
@@ -121,3 +124,16 @@ def check_same_backend(estimator, method, fitted_on, backend, X):
         "the namespace and on the device of the fit (array API inputs need "
         "sklearn.set_config(array_api_dispatch=True)), or fit again."
     )
+
+
+def check_weights(sample_weight, n_samples):
+    """Validated, non-negative ``sample_weight``: a float64 numpy array.
+
+    Weights of any namespace are validated on the host; the training loops
+    move them to the data's device once per fit.
+    """
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(to_numpy(sample_weight),
+                                np.empty((n_samples, 0)), dtype=np.float64,
+                                ensure_non_negative=True)

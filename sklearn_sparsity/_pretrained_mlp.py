@@ -14,7 +14,6 @@ from sklearn.utils import TransformerTags, metadata_routing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
@@ -34,6 +33,7 @@ from ._base import (
     atomic_fit,
     backprop_epoch_printer,
     check_same_backend,
+    check_weights,
 )
 from ._mlp_fitting import (
     check_fit_settings,
@@ -470,11 +470,7 @@ class PretrainedMLPClassifier(
             UNITS[self.visible_units].check_input(X, type(self).__name__)
         y = to_numpy(y)
         check_classification_targets(y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                to_numpy(sample_weight), np.empty((X.shape[0], 0)),
-                dtype=np.float64, ensure_non_negative=True)
-        return X, y, sample_weight
+        return X, y, check_weights(sample_weight, X.shape[0])
 
     def _train(self, state, X, y_idx, n_epochs, hooks, sample_weight,
                validation=None, tol=None):

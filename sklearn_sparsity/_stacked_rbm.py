@@ -15,13 +15,11 @@ from sklearn.base import (
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     check_memory,
     validate_data,
 )
 
-from ._array_api import to_numpy
 from ._backend import NUMPY, get_backend
 from ._backprop import forward
 from ._base import (
@@ -29,6 +27,7 @@ from ._base import (
     SHARED_CONSTRAINTS,
     atomic_fit,
     check_same_backend,
+    check_weights,
     layer_seeds,
     rbm_epoch_printer,
 )
@@ -356,7 +355,7 @@ class StackedRBMTransformer(
         with atomic_fit(self):
             resume = self.warm_start and hasattr(self, "_cd_states_")
             X = self._validate_input(X, reset=not resume)
-            sample_weight = self._check_weights(sample_weight, X)
+            sample_weight = check_weights(sample_weight, X.shape[0])
             settings = self._layer_settings()
             if resume:
                 self._check_resumable(settings, X, "fit")
@@ -395,20 +394,12 @@ class StackedRBMTransformer(
         with atomic_fit(self):
             first = not hasattr(self, "_cd_states_")
             X = self._validate_input(X, reset=first)
-            sample_weight = self._check_weights(sample_weight, X)
+            sample_weight = check_weights(sample_weight, X.shape[0])
             settings = self._layer_settings()
             if not first:
                 self._check_resumable(settings, X, "partial_fit")
             self._partial_fit_layers(X, settings, sample_weight, first)
         return self
-
-    def _check_weights(self, sample_weight, X):
-        """Validated weights, a float64 numpy array (moved at training)."""
-        if sample_weight is None:
-            return None
-        return _check_sample_weight(to_numpy(sample_weight),
-                                    np.empty((X.shape[0], 0)),
-                                    dtype=np.float64, ensure_non_negative=True)
 
     def _check_resumable(self, settings, X, method):
         self._backend_for(X, method)

@@ -38,9 +38,15 @@ from joblib import delayed
 from .._array_api import to_numpy
 from .._sparseness import hoyer_along
 from .._units import BERNOULLI
-from ._layers import _activations_xp, _class_summaries_xp, _hidden_layers
+from ._layers import (
+    _activations_xp,
+    _class_summaries_xp,
+    _hidden_layers,
+    _report_layers,
+    _scorer_layers,
+)
 from ._overlap import _binarize_xp, _overlap_curve
-from ._threshold import _MAX_SCAN, _QUANTILE_SAMPLE
+from ._threshold import _QUANTILE_SAMPLE, _bisect, _scan_candidates
 from ._validation import (
     _check_activations_xp,
     _check_ks,
@@ -170,32 +176,8 @@ def _select_threshold_xp(H, W, c=None, tol=0.05, reduction="mean",
         error = total / n_samples if reduction == "mean" else total
         return error if error < tol else None
 
-    def bisect(value_at, low, high, low_error):
-        """As in ``_select_threshold``: ``value_at(i)`` reads ``values[i]``."""
-        while abs(high - low) > 1:
-            middle = (low + high) // 2
-            error = error_of(value_at(middle))
-            if error is None:
-                high = middle
-            else:
-                low, low_error = middle, error
-        return low, low_error
-
     values = _threshold_candidates_xp(magnitudes, candidates, xp, device)
-    n_values = len(values)
-    stride = max(1, math.ceil(n_values / _MAX_SCAN))
-    scan = list(range(0, n_values, stride))
-    if scan[-1] != n_values - 1:
-        scan.append(n_values - 1)
-    failing = None
-    for index in scan:
-        error = error_of(float(values[index]))
-        if error is not None:
-            break
-        failing = index
-    if failing is not None and index - failing > 1:
-        index, error = bisect(lambda i: float(values[i]), index, failing, error)
-        failing = index - 1
+    index, error, failing = _scan_candidates(values, error_of)
     tau = float(values[index])
     if refine:
         inside = magnitudes > tau
@@ -204,8 +186,8 @@ def _select_threshold_xp(H, W, c=None, tol=0.05, reduction="mean",
         between = xp.sort(xp.unique_values(magnitudes[inside]))  # increasing
         n_between = between.shape[0]
         if n_between:
-            found, error = bisect(lambda i: float(between[i]), -1, n_between,
-                                  error)
+            found, error = _bisect(lambda i: float(between[i]), error_of, -1,
+                                   n_between, error)
             if found >= 0:
                 tau = float(between[found])
     return tau, float(error)
@@ -281,13 +263,7 @@ def report_rows_xp(estimator, X, y, *, tau, k, aggregate, tol, reduction,
     X = _check_activations_xp(X, xp, device, input_name="X")
     rows = [X] + [_check_activations_xp(H, xp, device) for H in activations]
     n_rows = len(rows)
-    if tau == "auto" or aggregate == "mean_input":
-        layers = [None] + _hidden_layers(estimator)
-    else:
-        try:
-            layers = [None] + _hidden_layers(estimator)
-        except TypeError:  # no weights: only tau_error is lost
-            layers = [None] * n_rows
+    layers = _report_layers(estimator, n_rows, tau, aggregate)
     taus = _check_tau_list(tau, n_rows) if isinstance(tau, list) else [tau] * n_rows
     ks = None
     summaries = [None] * n_rows
@@ -324,14 +300,7 @@ def layer_score_xp(estimator, X, y, *, metric, layer, k, tau, aggregate, tol,
     if y is None:
         raise ValueError("The AOD scorer needs class labels y; got y=None.")
     y = _check_labels(_host_labels(y)[0], H.shape[0])
-    layers = []
-    if tau == "auto" or aggregate == "mean_input":
-        layers = _hidden_layers(estimator)[: index + 1]
-    elif aggregate == "mean_data":
-        try:
-            layers = _hidden_layers(estimator)[: index + 1]
-        except TypeError:
-            layers = []
+    layers = _scorer_layers(estimator, index, tau, aggregate)
     if tau == "auto":
         weights = layers[index]
         tau, _ = _select_threshold_xp(

@@ -245,3 +245,35 @@ def _class_summaries_xp(X, activations, layers, y, aggregate, backend,
     else:
         out += [_class_means_xp(H, y, xp, device)[1] for H in activations]
     return classes, out
+
+
+def _report_layers(estimator, n_rows, tau, aggregate):
+    """``[None]`` (the data row) and the hidden layers, for a report.
+
+    ``tau="auto"`` and ``aggregate="mean_input"`` need the weights (a model
+    without them raises); otherwise a model without weights gives Nones and
+    only the threshold errors are lost.
+    """
+    if tau == "auto" or aggregate == "mean_input":
+        return [None] + _hidden_layers(estimator)
+    try:
+        return [None] + _hidden_layers(estimator)
+    except TypeError:  # no weights: only tau_error is lost
+        return [None] * n_rows
+
+
+def _scorer_layers(estimator, index, tau, aggregate):
+    """The hidden layers up to ``index`` that an AOD scorer needs.
+
+    As :func:`_report_layers`; for ``aggregate="mean_data"`` a model without
+    weights maps the class means itself (no layers), and
+    ``"mean_activation"`` needs none unless ``tau="auto"``.
+    """
+    if tau == "auto" or aggregate == "mean_input":
+        return _hidden_layers(estimator)[: index + 1]
+    if aggregate == "mean_data":
+        try:
+            return _hidden_layers(estimator)[: index + 1]
+        except TypeError:  # no weights: the model maps the class means
+            return []
+    return []

@@ -27,6 +27,8 @@ from ._layers import (
     _activations_xp,
     _class_summaries,
     _hidden_layers,
+    _report_layers,
+    _scorer_layers,
     _unwrap,
 )
 from ._overlap import AGGREGATES, _binarize, _overlap_curve
@@ -481,13 +483,7 @@ def sparsity_report(
     X = _check_activations(X, input_name="X")
     rows = [X] + [_check_activations(H, input_name="H") for H in activations]
     n_rows = len(rows)
-    if tau == "auto" or aggregate == "mean_input":
-        layers = [None] + _hidden_layers(estimator)
-    else:
-        try:
-            layers = [None] + _hidden_layers(estimator)
-        except TypeError:  # no weights: only tau_error is lost
-            layers = [None] * n_rows
+    layers = _report_layers(estimator, n_rows, tau, aggregate)
     if isinstance(tau, list):
         taus = _check_tau_list(tau, n_rows)
     else:
@@ -557,14 +553,7 @@ def _layer_score(estimator, X, y, *, metric, layer, k, tau, aggregate, tol):
     if y is None:
         raise ValueError("The AOD scorer needs class labels y; got y=None.")
     y = _check_labels(y, H.shape[0])
-    layers = []
-    if tau == "auto" or aggregate == "mean_input":
-        layers = _hidden_layers(estimator)[: index + 1]
-    elif aggregate == "mean_data":
-        try:
-            layers = _hidden_layers(estimator)[: index + 1]
-        except TypeError:  # no weights: the model maps the class means
-            layers = []
+    layers = _scorer_layers(estimator, index, tau, aggregate)
     if tau == "auto":
         weights = layers[index]
         tau, _ = _select_threshold(

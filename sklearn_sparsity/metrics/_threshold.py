@@ -275,23 +275,50 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50,
         error = total / n_samples if reduction == "mean" else total
         return error if error < tol else None
 
-    def bisect(values, low, high, low_error):
-        """Passing ``values[low]`` (error ``low_error``), failing ``values[high]``.
-
-        ``values`` is sorted either way; returns the passing end once the two
-        are adjacent. ``low`` may be -1 or ``len(values)`` for a passing
-        threshold outside ``values``.
-        """
-        while abs(high - low) > 1:
-            middle = (low + high) // 2
-            error = error_of(float(values[middle]))
-            if error is None:
-                high = middle
-            else:
-                low, low_error = middle, error
-        return low, low_error
-
     values = _threshold_candidates(H, candidates)  # decreasing, 0 last
+    index, error, failing = _scan_candidates(values, error_of)
+    tau = float(values[index])
+    if refine:
+        upper = None if failing is None else float(values[failing])
+        between = _distinct_between(blocks, tau, upper)  # increasing
+        if between.size:
+            # Above the largest distinct value nothing is left to try: the
+            # virtual failing end len(between) stands for it when upper is
+            # None (it is never evaluated).
+            found, error = _bisect(lambda i: float(between[i]), error_of, -1,
+                                   between.size, error)
+            if found >= 0:
+                tau = float(between[found])
+    return tau, float(error)
+
+
+def _bisect(value_at, error_of, low, high, low_error):
+    """Passing ``value_at(low)`` (error ``low_error``), failing ``value_at(high)``.
+
+    The values are sorted either way; returns the passing end and its error
+    once the two are adjacent. ``low`` may be -1 or the number of values for
+    a passing threshold outside them. ``error_of(tau)`` is None for a
+    failing ``tau``. Shared by the numpy and the array API searches.
+    """
+    while abs(high - low) > 1:
+        middle = (low + high) // 2
+        error = error_of(value_at(middle))
+        if error is None:
+            high = middle
+        else:
+            low, low_error = middle, error
+    return low, low_error
+
+
+def _scan_candidates(values, error_of):
+    """The coarse scan of the decreasing candidates ``values``, then bisection.
+
+    At most ``_MAX_SCAN`` candidates are tried from the largest down (the
+    last, 0, always passes); the first passing one and the failing one
+    above it are narrowed to adjacent candidates. Returns ``(index, error,
+    failing)``: the largest passing candidate's index and error, and the
+    index of the failing candidate above it (None if none was tried).
+    """
     n_values = len(values)
     stride = max(1, math.ceil(n_values / _MAX_SCAN))
     scan = list(range(0, n_values, stride))
@@ -304,17 +331,7 @@ def _select_threshold(H, W, c=None, tol=0.05, reduction="mean", candidates=50,
             break
         failing = index
     if failing is not None and index - failing > 1:
-        index, error = bisect(values, index, failing, error)
+        index, error = _bisect(lambda i: float(values[i]), error_of, index,
+                               failing, error)
         failing = index - 1
-    tau = float(values[index])
-    if refine:
-        upper = None if failing is None else float(values[failing])
-        between = _distinct_between(blocks, tau, upper)  # increasing
-        if between.size:
-            # Above the largest distinct value nothing is left to try: the
-            # virtual failing end len(between) stands for it when upper is
-            # None (it is never evaluated).
-            found, error = bisect(between, -1, between.size, error)
-            if found >= 0:
-                tau = float(between[found])
-    return tau, float(error)
+    return index, error, failing
