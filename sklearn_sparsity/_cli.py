@@ -91,6 +91,15 @@ def _n_jobs(text):
     return value
 
 
+def _rate_list(text):
+    rates = tuple(_parse(part, float, "learning rate")
+                  for part in text.split(","))
+    if any(not 0 < r < float("inf") for r in rates):
+        raise argparse.ArgumentTypeError(
+            f"expected positive learning rates, got {text!r}")
+    return rates
+
+
 def _sizes(text):
     try:
         sizes = tuple(int(s) for s in text.replace(",", "-").split("-") if s)
@@ -121,6 +130,16 @@ def _add_run_options(p):
                         "cache holds pickles: use a folder only you can "
                         "write to")
     p.add_argument("--out", default=None, metavar="DIR", help="output folder")
+    p.add_argument("--device", default="numpy", metavar="DEVICE",
+                   help="where the networks train: numpy (default: NumPy on "
+                        "the CPU) or a PyTorch device such as cuda, cuda:1 "
+                        "or cpu (needs PyTorch; the array API path). "
+                        "Results are kept apart by device")
+    p.add_argument("--only-finished", action="store_true",
+                   help="train nothing: write the results from the runs "
+                        "already finished in --out (its units/ folder, e.g. "
+                        "copied from another machine); the others are "
+                        "reported as not finished")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="also print every training epoch, each line prefixed "
                         "with its run's name (layers and runs loaded from "
@@ -162,6 +181,17 @@ def _add_overrides(p, *, reproduce):
                             "epochs: linear (Section 5; the default) or step "
                             "(Figure 1(a)'s caption; the default of Figure "
                             "1(a)); sets every experiment's schedule")
+    g.add_argument("--rate-grid", type=_rate_list, metavar="LR[,LR...]",
+                   help="learning rates tried (select-rates) or studied "
+                        "(reproduce finetuning); default the paper's set "
+                        "1,0.1,0.05,0.01")
+    if not reproduce:
+        g.add_argument("--validation-split", choices=("stratified", "official"),
+                       default=None,
+                       help="stratified (default: a stratified 20%% of the "
+                            "training data) or official (MNIST: the first "
+                            "50,000 training images train, the last 10,000 "
+                            "validate; needs the full set)")
     g.add_argument("--models", type=_models, metavar="MODEL[,MODEL...]",
                    help="networks to train (default all: DBN, DpRBM, Dsigm "
                         "and Drelu, the ReLU control)")
@@ -284,7 +314,8 @@ def _overrides(args):
              "max_test": "max_test", "scaler": "scaler", "loss": "loss",
              "aggregate": "aggregate", "models": "models",
              "visible": "visible_units",
-             "pretrain_lr": "pretrain_learning_rate", "lr": "learning_rate"}
+             "pretrain_lr": "pretrain_learning_rate", "lr": "learning_rate",
+             "rate_grid": "rate_grid", "validation_split": "validation_split"}
     out = {key: getattr(args, attr) for attr, key in names.items()
            if getattr(args, attr, None) is not None}
     if out.get("visible_units") == "gaussian" and "scaler" not in out:

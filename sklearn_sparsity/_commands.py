@@ -34,16 +34,49 @@ def _check_scale(scale):
 
 
 def _check_data(dataset, settings, data_home):
-    """Load the data once here, so a missing file is a usage error."""
+    """Load the data once here, so a missing file is a usage error.
+
+    Returns what identifies the data the runs use: the numbers of training
+    and test rows and a fingerprint of the arrays (recorded in the run info
+    and in the key of every finished unit).
+    """
     from .experiments._data import load_experiment_data
+    from .experiments._journal import data_fingerprint
 
     try:
-        load_experiment_data(dataset, settings, data_home)
+        X, y, X_test, y_test, _ = load_experiment_data(dataset, settings,
+                                                       data_home)
     except FileNotFoundError as exc:
         raise UsageError(str(exc).splitlines()[0] + " Pass --data-home DIR or "
                          "set SKLEARN_SPARSITY_DATA.") from exc
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    return {"dataset": dataset, "n_train": int(X.shape[0]),
+            "n_test": int(X_test.shape[0]),
+            "data_sha256": data_fingerprint(X, y, X_test, y_test)}
+
+
+def _journal(out, name, data):
+    """The finished units of experiment ``name`` in the output folder."""
+    from .experiments._journal import UnitJournal
+
+    return UnitJournal(out.dir / "units" / name, context=data, file=sys.stdout)
+
+
+def _validation_text(settings):
+    if settings.get("validation_split") == "official":
+        return ("the last 10,000 images of the official training set (the "
+                "first 50,000 train)")
+    return (f"a stratified {settings['validation_fraction']:.0%} of the "
+            "training data")
+
+
+def _record_run(out, name, report, data):
+    """Times and data of a finished experiment in the run info."""
+    entry = out.info["experiments"].setdefault(name, {})
+    entry.update({"wall_seconds": report.elapsed,
+                  "cpu_seconds": report.cpu_seconds,
+                  "units_resumed": list(report.resumed), **data})
 
 
 def _read_rates(path):
@@ -97,19 +130,31 @@ def _cache_dir(args):
         raise UsageError(str(exc)) from exc
 
 
+def _device(args):
+    from .experiments._device import check_device
+
+    if getattr(args, "only_finished", False):
+        return args.device  # nothing is trained: a label of the units
+    try:
+        return check_device(getattr(args, "device", None)).name
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _run_kwargs(args):
-    return {"scale": getattr(args, "scale", "quick"),
+    return {"scale": getattr(args, "scale", "quick"), "device": _device(args),
             "data_home": getattr(args, "data_home", None),
             "n_seeds": args.n_seeds, "n_jobs": args.n_jobs,
             "backend": args.backend, "cache_dir": _cache_dir(args),
             "verbose": 1 + args.verbose, "file": sys.stdout,
+            "run_missing": not getattr(args, "only_finished", False),
             # On a terminal without -v, each run's epochs as one moving line.
             "status": args.verbose == 0 and sys.stdout.isatty()}
 
 
 # ----------------------------------------------------------------- tables
 def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
-                title):
+                title, data=None):
     """Run the comparison of DBN, DpRBM, Dsigm and Drelu; write its tables."""
     from .experiments._compare import run_comparison
     from .experiments._output import settings_note
@@ -117,7 +162,9 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
     from .experiments._records import summarize
     from .experiments._tables import aod_rows, comparison_rows, paper_table
 
-    records, report = run_comparison(dataset, settings=overrides, **run_kwargs)
+    journal = _journal(out, name, data) if data is not None else None
+    records, report = run_comparison(dataset, settings=overrides,
+                                     journal=journal, **run_kwargs)
     summary = summarize(records)
     n_seeds = run_kwargs["n_seeds"]
     note = settings_note(settings, overrides, dataset, scale)
@@ -141,7 +188,10 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
                aggregate=aggregate)
     out.info["experiments"][name] = {
         "dataset": dataset, "settings": settings, "seconds": report.elapsed,
-        "durations": report.durations, "failures": report.errors}
+        "durations": report.durations, "failures": report.errors,
+        "device": run_kwargs["device"]}
+    if data is not None:
+        _record_run(out, name, report, data)
     return records, summary, report
 
 
@@ -181,7 +231,8 @@ _FIGURE1_UNUSED = {
 }
 
 
-def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs):
+def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs,
+             data=None):
     from functools import partial
 
     from .experiments._figure1 import run_profile
@@ -196,8 +247,10 @@ def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs):
                                    ("c", "depth", plot_profile)):
         if part not in parts:
             continue
+        journal = (_journal(out, f"figure1{part}", data) if data is not None
+                   else None)
         records, report = run_profile(experiment, dataset, settings=overrides,
-                                      **run_kwargs)
+                                      journal=journal, **run_kwargs)
         summary = summarize(records)
         epochs = (settings["pretrain_epochs"] if part == "a"
                   else settings["profile_epochs"])
@@ -223,19 +276,23 @@ def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs):
                    f"Figure 1({part}) {dataset}, {epochs} epochs")
         out.info["experiments"][f"figure1{part}"] = {
             "dataset": dataset, "seconds": report.elapsed,
-            "durations": report.durations, "failures": report.errors}
+            "durations": report.durations, "failures": report.errors,
+            "device": run_kwargs["device"]}
+        if data is not None:
+            _record_run(out, f"figure1{part}", report, data)
         reports.append(report)
     return reports
 
 
-def _finetuning(out, dataset, scale, settings, overrides, run_kwargs):
+def _finetuning(out, dataset, scale, settings, overrides, run_kwargs, data=None):
     from .experiments._finetuning import run_finetuning_study
     from .experiments._output import settings_note
     from .experiments._records import summarize
     from .experiments._tables import finetuning_rows
 
+    journal = _journal(out, "finetuning", data) if data is not None else None
     records, report = run_finetuning_study(dataset, settings=overrides,
-                                           **run_kwargs)
+                                           journal=journal, **run_kwargs)
     summary = summarize(records)
     header, rows = finetuning_rows(summary,
                                    len(settings["hidden_layer_sizes"]))
@@ -249,7 +306,10 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs):
     out.csv("finetuning", records)
     out.info["experiments"]["finetuning"] = {
         "dataset": dataset, "settings": settings, "seconds": report.elapsed,
-        "durations": report.durations, "failures": report.errors}
+        "durations": report.durations, "failures": report.errors,
+        "device": run_kwargs["device"]}
+    if data is not None:
+        _record_run(out, "finetuning", report, data)
     return report
 
 
@@ -368,8 +428,10 @@ def reproduce(args, argv, overrides):
     for experiment in wanted:
         dataset = TABLE_DATASETS.get(experiment, args.dataset or "mnist")
         settings = _settings(dataset, args.scale, overrides)
-        _check_data(dataset, settings, args.data_home)
-        print(f"\n== {experiment} ({dataset}, scale {args.scale})", flush=True)
+        data = _check_data(dataset, settings, args.data_home)
+        print(f"\n== {experiment} ({dataset}, scale {args.scale}, "
+              f"{data['n_train']} training and {data['n_test']} test rows, "
+              f"device {run_kwargs['device']})", flush=True)
         if experiment in TABLE_DATASETS or experiment == "figure2":
             if dataset not in comparison:
                 number = TABLE_NUMBERS.get(dataset)
@@ -379,7 +441,7 @@ def reproduce(args, argv, overrides):
                          f"Comparison: HSPM per layer and test error ({dataset})")
                 records, summary, report = _comparison(
                     out, name, dataset, args.scale, settings, overrides,
-                    run_kwargs, title)
+                    run_kwargs, title, data)
                 comparison[dataset] = summary
                 reports.append(report)
                 if number:
@@ -389,10 +451,10 @@ def reproduce(args, argv, overrides):
                          overrides)
         elif experiment == "finetuning":
             reports.append(_finetuning(out, dataset, args.scale, settings,
-                                       overrides, run_kwargs))
+                                       overrides, run_kwargs, data))
         else:
             reports += _figure1(out, dataset, args.scale, args.parts, settings,
-                                overrides, run_kwargs)
+                                overrides, run_kwargs, data)
             if dataset == "mnist":
                 for part in args.parts:
                     path = out.dir / f"figure1{part}.csv"
@@ -416,24 +478,26 @@ def select_rates(args, argv, overrides):
     _check_scale(args.scale)
     dataset = SELECT_TABLES[args.table]
     settings = _settings(dataset, args.scale, overrides)
-    _check_data(dataset, settings, args.data_home)
+    data = _check_data(dataset, settings, args.data_home)
     run_kwargs = _run_kwargs(args)
     out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
                  f"select_rates_{args.table}")
     rates = ", ".join(f"{r:g}" for r in settings["rate_grid"])
     print(f"\n== select-rates {args.table} ({dataset}, scale {args.scale}): "
           f"every rate of {{{rates}}}, validated on "
-          f"{settings['validation_fraction']:.0%} of the training data",
+          + _validation_text(settings),
           flush=True)
-    records, report = run_selection(dataset, settings=overrides, **run_kwargs)
+    name = f"select_rates_{args.table}"
+    records, report = run_selection(dataset, settings=overrides,
+                                    journal=_journal(out, name, data),
+                                    **run_kwargs)
     summary = summarize(records)
     chosen = chosen_rates(summary, settings["rate_grid"])
-    name = f"select_rates_{args.table}"
     header, rows = selection_rows(summary, chosen,
                                   len(settings["hidden_layer_sizes"]))
     note = (settings_note(settings, overrides, dataset, args.scale, rates=False)
-            + f" Validation: a stratified {settings['validation_fraction']:.0%}"
-            " of the training data (the test set is not used); mean over "
+            + f" Validation: {_validation_text(settings)}"
+            " (the test set is not used); mean over "
             f"{args.n_seeds} seed(s) ± sample std. Chosen (*): the lowest "
             "validation error of each network (ties: lower log loss). Chosen "
             "rates: " + json.dumps(chosen) + ".")
@@ -448,7 +512,8 @@ def select_rates(args, argv, overrides):
     out.info["experiments"][name] = {
         "dataset": dataset, "settings": settings, "chosen": chosen,
         "seconds": report.elapsed, "durations": report.durations,
-        "failures": report.errors}
+        "failures": report.errors, "device": run_kwargs["device"]}
+    _record_run(out, name, report, data)
     out.save_info()
     return [report]
 

@@ -22,6 +22,7 @@ from ..metrics._overlap import AGGREGATES, _binarize, _overlap_curve
 from ..metrics._threshold import _select_threshold
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
+from ._device import check_device, host_layers
 from ._models import (
     make_classifier,
     make_stack,
@@ -72,18 +73,27 @@ def _overlap_records(base, X, activations, layers, y, settings, rng):
     return out
 
 
-def _evaluate(model, clf, X_test, y_test, settings, seed, base):
-    """Records of one fitted network on the test set."""
-    activations = clf.transform_layers(X_test)
-    error = float(np.mean(clf.predict(X_test) != y_test))
+def _evaluate(model, clf, X_test, y_test, settings, seed, base, device=None,
+              X_test_device=None):
+    """Records of one fitted network on the test set.
+
+    On a device, the network's forward passes run there (on
+    ``X_test_device``); the metrics are computed on the host from the
+    activations, predictions and weights copied back.
+    """
+    device = check_device(device)
+    X_in = X_test if X_test_device is None else X_test_device
+    activations = [device.host(H) for H in clf.transform_layers(X_in)]
+    error = float(np.mean(device.host(clf.predict(X_in)) != y_test))
     base = {**base, "model": model, "seed": seed}
     out = [{**base, "layer": None, "metric": "test_error", "k": None,
             "value": error}]
     out += [{**base, "layer": i + 1, "metric": "hspm", "k": None,
              "value": mean_hoyer_sparseness(H)}
             for i, H in enumerate(activations)]
-    overlap = _overlap_records(base, X_test, activations, _hidden_layers(clf),
-                               y_test, settings, np.random.default_rng(seed))
+    overlap = _overlap_records(base, X_test, activations,
+                               host_layers(_hidden_layers(clf)), y_test,
+                               settings, np.random.default_rng(seed))
     # Layer 0 is the data, reported once in the "data" rows.
     return out + [r for r in overlap if r["layer"] != 0]
 
@@ -103,27 +113,39 @@ _TASK_MODELS = {"data": ("data",), "pretrained": ("DBN", "DpRBM", "RBM stack"),
 
 
 def _comparison_task(kind, dataset, settings, seed, data_home=None,
-                     cache_dir=None, verbose=0):
+                     cache_dir=None, verbose=0, device="numpy"):
     """One task of the comparison; returns its records (cached on disk).
 
     ``verbose`` is passed to the estimators (per-epoch lines); it is not part
-    of the cache key.
+    of the cache key. ``device`` (see ``check_device``) is.
     """
     seeds = (0,) if kind == "data" else (seed,)
     is_valid = records_matching(dataset=dataset, model=_TASK_MODELS[kind],
                                 seed=seeds)
     return run_cached(_comparison_task_uncached, cache_dir, is_valid, kind,
                       dataset, settings, seed, data_home=data_home,
-                      cache_dir=cache_dir, verbose=verbose)
+                      cache_dir=cache_dir, verbose=verbose, device=device)
 
 
 def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
-                              cache_dir=None, verbose=0):
+                              cache_dir=None, verbose=0, device="numpy"):
     X, y, X_test, y_test, _ = load_experiment_data(dataset, settings, data_home)
+    if kind == "data":  # measures the data only: the same on every device
+        return _data_records(dataset, X_test, y_test, settings)
+    device = check_device(device)
+    with device.context():
+        return _train_and_evaluate(kind, dataset, settings, seed, device,
+                                   (X, y, X_test, y_test), cache_dir, verbose)
+
+
+def _train_and_evaluate(kind, dataset, settings, seed, device, data, cache_dir,
+                        verbose):
+    X, y, X_test, y_test = data
+    # On a device the data are copied there once; the estimators train there.
+    X_fit, y_fit, X_test_device = (device.put(X), device.put(y),
+                                   device.put(X_test))
     base = {"dataset": dataset}
     out = []
-    if kind == "data":
-        return _data_records(dataset, X_test, y_test, settings)
     if kind == "pretrained":
         models = [m for m in ("DBN", "DpRBM") if m in settings["models"]]
         stacks = {}
@@ -132,7 +154,8 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
             if rate not in stacks:  # one stack when the rates agree
                 stacks[rate] = make_stack(settings, seed, learning_rate=rate,
                                           cache_dir=cache_dir,
-                                          verbose=verbose).fit(X)
+                                          verbose=verbose,
+                                          device=device.name).fit(X_fit)
                 out.append({**base, "model": "RBM stack", "seed": seed,
                             "layer": None, "metric": "fit_time_s", "k": None,
                             "value": stack_training_seconds(stacks[rate]),
@@ -143,19 +166,21 @@ def _comparison_task_uncached(kind, dataset, settings, seed, data_home=None,
         stack = stacks.get(pretrain_rate(settings, model)) if stacks else None
         tic = time.perf_counter()
         clf = make_classifier(model, settings, seed, verbose=verbose).fit(
-            X, y, pretrainer=stack)
+            X_fit, y_fit, pretrainer=stack)
         seconds = time.perf_counter() - tic
-        out += _evaluate(model, clf, X_test, y_test, settings, seed, base)
+        out += _evaluate(model, clf, X_test, y_test, settings, seed, base,
+                         device, X_test_device)
         out.append({**base, "model": model, "seed": seed, "layer": None,
                     "metric": "fit_time_s", "k": None, "value": seconds})
     return out
 
 
 def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
-                     fit_verbose=0):
+                     fit_verbose=0, device="numpy"):
     """The tasks of the comparison: the data, then up to three per seed."""
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
-              "cache_dir": cache_dir, "verbose": fit_verbose}
+              "cache_dir": cache_dir, "verbose": fit_verbose,
+              "device": check_device(device).name}
     # Costs for the estimate of the remaining time: the data task only
     # measures; the pretrained task trains a stack and two networks.
     tasks = [Task(f"{dataset} data", _comparison_task,
@@ -180,7 +205,8 @@ def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
 def run_comparison(dataset="digits", *, scale="quick", settings=None,
                    data_home=None, n_seeds=1, n_jobs=1, backend=None,
                    cache_dir=None, verbose=1, file=None,
-                   status=False):
+                   status=False, device="numpy", journal=None,
+                   run_missing=True):
     """Records of the comparison and the run report (no pandas needed).
 
     Parameters are those of :func:`compare_pretraining`.
@@ -196,9 +222,11 @@ def run_comparison(dataset="digits", *, scale="quick", settings=None,
     settings = get_settings(dataset, scale, settings)
     cache_dir = checked_cache_dir(cache_dir)
     tasks = comparison_tasks(dataset, settings, n_seeds, data_home, cache_dir,
-                             fit_verbose=1 if status else max(0, verbose - 1))
+                             fit_verbose=1 if status else max(0, verbose - 1),
+                             device=device)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
-                       file=file, status=status)
+                       file=file, status=status, journal=journal,
+                       run_missing=run_missing)
     records = [rec for value in report.results.values() for rec in value]
     return records, report
 
@@ -214,7 +242,8 @@ def _warn_failures(report):
 
 def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
                         data_home=None, n_seeds=1, n_jobs=1, backend=None,
-                        cache_dir=None, verbose=0, return_runs=False):
+                        cache_dir=None, verbose=0, return_runs=False,
+                        device="numpy"):
     """Tables 1 and 2: sparseness and test error of DBN, DpRBM, Dsigm and Drelu.
 
     For every seed, one RBM stack is pretrained and both the DBN
@@ -261,6 +290,13 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
         loaded from the cache print none).
     return_runs : bool, default=False
         Also return the per-seed values.
+    device : str, default="numpy"
+        Where the networks train: ``"numpy"`` (NumPy arrays on the CPU) or a
+        PyTorch device such as ``"cuda"`` or ``"cpu"`` (needs PyTorch; the
+        array API path, see the user guide's array API page). On a device
+        the test-set forward passes run there too; the metrics are computed
+        on the host by the same code. Seeded runs repeat on one device, but
+        their numbers differ between devices (other random draws).
 
     Returns
     -------
@@ -288,7 +324,7 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
     records, report = run_comparison(
         dataset, scale=scale, settings=settings, data_home=data_home,
         n_seeds=n_seeds, n_jobs=n_jobs, backend=backend, cache_dir=cache_dir,
-        verbose=verbose,
+        verbose=verbose, device=device,
     )
     _warn_failures(report)
     records = [r for r in records if r["metric"] != "aod" or r["k"] == 2]

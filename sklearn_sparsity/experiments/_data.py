@@ -21,7 +21,7 @@ def _subsample(X, y, n, seed):
     return X[keep], y[keep]
 
 
-def load_experiment_data(dataset, settings, data_home=None):
+def load_experiment_data(dataset, settings, data_home=None, *, shuffle=True):
     """Train and test data of ``dataset``, scaled to [0, 1].
 
     Parameters
@@ -45,6 +45,9 @@ def load_experiment_data(dataset, settings, data_home=None):
         many rows (None: all), and ``scaler`` (Birdsong only).
     data_home : str or path-like, default=None
         Passed to the loaders.
+    shuffle : bool, default=True
+        Shuffle the training rows once (fixed seed): the MNIST files are
+        sorted by class. False keeps the files' order.
 
     Returns
     -------
@@ -75,6 +78,8 @@ def load_experiment_data(dataset, settings, data_home=None):
             scaler = MinMaxScaler(clip=True).fit(X)
         X = scaler.transform(X).astype(np.float32)
         X_test = scaler.transform(X_test).astype(np.float32)
+    if not shuffle:
+        return X, y, X_test, y_test, scaler
     # The MNIST training files are sorted by class: shuffle once (the
     # estimators also reshuffle every epoch).
     order = np.random.default_rng(0).permutation(X.shape[0])

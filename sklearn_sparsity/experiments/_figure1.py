@@ -12,6 +12,7 @@ from ..metrics import mean_hoyer_sparseness
 from ._caching import checked_cache_dir
 from ._compare import _warn_failures
 from ._data import load_experiment_data
+from ._device import check_device
 from ._models import make_stack, pretrain_rate, stack_training_seconds
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
@@ -19,12 +20,17 @@ from ._settings import get_settings
 
 
 def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
-                  data_home=None, cache_dir=None, verbose=0):
+                  data_home=None, cache_dir=None, verbose=0, device="numpy"):
     """Fit one stack; records of its per-epoch history and test HSPM."""
     X, _, X_test, _, _ = load_experiment_data(dataset, settings, data_home)
-    stack = make_stack(settings, seed, learning_rate=pretrain_rate(settings),
-                       sizes=sizes, n_epochs=n_epochs, cache_dir=cache_dir,
-                       verbose=verbose).fit(X)
+    device = check_device(device)
+    with device.context():
+        stack = make_stack(settings, seed, learning_rate=pretrain_rate(settings),
+                           sizes=sizes, n_epochs=n_epochs, cache_dir=cache_dir,
+                           verbose=verbose,
+                           device=device.name).fit(device.put(X))
+        test_layers = [device.host(H)
+                       for H in stack.transform_layers(device.put(X_test))]
     seconds = stack_training_seconds(stack)
     base = {"experiment": experiment, "dataset": dataset, "width": sizes[0],
             "n_layers": len(sizes), "seed": seed}
@@ -37,7 +43,7 @@ def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
                         "metric": "hspm_train", "value": float(h)})
             out.append({**base, "layer": layer, "epoch": epoch,
                         "metric": "reconstruction_error", "value": float(r)})
-    for layer, H in enumerate(stack.transform_layers(X_test), start=1):
+    for layer, H in enumerate(test_layers, start=1):
         out.append({**base, "layer": layer, "epoch": n_epochs,
                     "metric": "hspm_test", "value": mean_hoyer_sparseness(H)})
     out.append({**base, "layer": None, "epoch": n_epochs, "metric": "fit_time_s",
@@ -46,7 +52,7 @@ def _profile_task(dataset, settings, sizes, n_epochs, seed, experiment,
 
 
 def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
-                  cache_dir=None, fit_verbose=0):
+                  cache_dir=None, fit_verbose=0, device="numpy"):
     """Tasks of Figure 1(a) ("epochs"), 1(b) ("width") or 1(c) ("depth")."""
     if experiment == "epochs":
         configs = [(settings["hidden_layer_sizes"], settings["pretrain_epochs"])]
@@ -70,7 +76,7 @@ def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
                 "dataset": dataset, "settings": settings, "sizes": tuple(sizes),
                 "n_epochs": n_epochs, "seed": seed, "experiment": experiment,
                 "data_home": data_home, "cache_dir": cache_dir,
-                "verbose": fit_verbose,
+                "verbose": fit_verbose, "device": check_device(device).name,
             }, cost=n_epochs * sum(sizes) / 1000))
     return tasks
 
@@ -78,14 +84,17 @@ def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
 def run_profile(experiment, dataset="digits", *, scale="quick", settings=None,
                 data_home=None, n_seeds=1, n_jobs=1, backend=None,
                 cache_dir=None, verbose=1, file=None,
-                status=False):
+                status=False, device="numpy", journal=None,
+                   run_missing=True):
     """Records and run report of one Figure 1 experiment (no pandas needed)."""
     settings = get_settings(dataset, scale, settings)
     cache_dir = checked_cache_dir(cache_dir)
     tasks = profile_tasks(experiment, dataset, settings, n_seeds, data_home,
-                          cache_dir, fit_verbose=1 if status else max(0, verbose - 1))
+                          cache_dir, fit_verbose=1 if status else max(0, verbose - 1),
+                          device=device)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
-                       file=file, status=status)
+                       file=file, status=status, journal=journal,
+                       run_missing=run_missing)
     return [r for v in report.results.values() for r in v], report
 
 

@@ -15,19 +15,19 @@ from .._backprop import forward
 from ..metrics import mean_hoyer_sparseness
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
+from ._device import check_device
 from ._models import make_classifier, make_stack, pretrain_rate
 from ._runner import Task, run_tasks
 from ._settings import get_settings
 
 #: Fine-tuning epochs after which the test set is measured.
 CHECKPOINTS = (1, 2, 5, 10, 20, 50, 100, 200)
-#: Fine-tuning rates tried besides the DBN's own: the paper's whole set.
-STUDY_RATES = (1.0, 0.1, 0.05, 0.01)
 LOSSES = ("log_loss", "squared_error")
 
 
 def _study_rates(settings):
-    rates = [*STUDY_RATES, settings["learning_rate"]["DBN"]]
+    # The rate grid (the paper's set unless overridden) and the DBN's own.
+    rates = [*settings["rate_grid"], settings["learning_rate"]["DBN"]]
     return tuple(sorted({float(r) for r in rates}, reverse=True))
 
 
@@ -50,47 +50,58 @@ def _layer_records(base, epoch, coefs, intercepts, X_test, y_test, loss,
 
 
 def _finetuning_task(dataset, settings, seed, lr, loss, data_home=None,
-                     cache_dir=None, verbose=0):
+                     cache_dir=None, verbose=0, device="numpy"):
     """One fine-tuning run of the study (cached on disk); its records."""
     is_valid = records_matching(dataset=dataset, seed=seed, lr=lr, loss=loss)
     return run_cached(_finetuning_task_uncached, cache_dir, is_valid, dataset,
                       settings, seed, lr, loss, data_home=data_home,
-                      cache_dir=cache_dir, verbose=verbose)
+                      cache_dir=cache_dir, verbose=verbose, device=device)
 
 
 def _finetuning_task_uncached(dataset, settings, seed, lr, loss, data_home=None,
-                              cache_dir=None, verbose=0):
+                              cache_dir=None, verbose=0, device="numpy"):
     X, y, X_test, y_test, _ = load_experiment_data(dataset, settings, data_home)
     settings = {**settings, "loss": loss}
-    stack = make_stack(settings, seed,
-                       learning_rate=pretrain_rate(settings, "DBN"),
-                       cache_dir=cache_dir, verbose=verbose).fit(X)
-    base = {"dataset": dataset, "model": "DBN", "lr": lr, "loss": loss,
-            "seed": seed}
-    out = _layer_records(base, 0, stack.coefs_, stack.intercepts_, X_test,
-                         y_test, None, None)
-    checkpoints = set(CHECKPOINTS) | {settings["finetune_epochs"]}
-    classes = np.unique(y)
+    device = check_device(device)
+    host = device.host
+    with device.context():
+        X_fit, y_fit = device.put(X), device.put(y)
+        stack = make_stack(settings, seed,
+                           learning_rate=pretrain_rate(settings, "DBN"),
+                           cache_dir=cache_dir, verbose=verbose,
+                           device=device.name).fit(X_fit)
+        base = {"dataset": dataset, "model": "DBN", "lr": lr, "loss": loss,
+                "seed": seed}
+        # The checkpoints are measured on the host, from the weights copied
+        # back (the one metrics path).
+        out = _layer_records(base, 0, [host(c) for c in stack.coefs_],
+                             [host(b) for b in stack.intercepts_], X_test,
+                             y_test, None, None)
+        checkpoints = set(CHECKPOINTS) | {settings["finetune_epochs"]}
+        classes = np.unique(y)
 
-    def checkpoint(event):
-        if event.epoch in checkpoints:
-            out.extend(_layer_records(base, event.epoch, event.state.coefs,
-                                      event.state.intercepts, X_test, y_test,
-                                      loss, classes))
+        def checkpoint(event):
+            if event.epoch in checkpoints:
+                out.extend(_layer_records(
+                    base, event.epoch, [host(c) for c in event.state.coefs],
+                    [host(b) for b in event.state.intercepts], X_test, y_test,
+                    loss, classes))
 
-    make_classifier("DBN", settings, seed, learning_rate=lr,
-                    verbose=verbose)._fit(X, y, pretrainer=stack,
-                                          hooks=[checkpoint])
+        make_classifier("DBN", settings, seed, learning_rate=lr,
+                        verbose=verbose)._fit(X_fit, y_fit, pretrainer=stack,
+                                              hooks=[checkpoint])
     return out
 
 
 def finetuning_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
-                     fit_verbose=0):
+                     fit_verbose=0, device="numpy"):
     """One task per seed, fine-tuning rate and loss."""
+    device = check_device(device).name
     return [Task(f"{dataset} DBN lr={lr} {loss} seed={seed}", _finetuning_task,
                  {"dataset": dataset, "settings": settings, "seed": seed,
                   "lr": lr, "loss": loss, "data_home": data_home,
-                  "cache_dir": cache_dir, "verbose": fit_verbose})
+                  "cache_dir": cache_dir, "verbose": fit_verbose,
+                  "device": device})
             for seed in range(n_seeds) for loss in LOSSES
             for lr in _study_rates(settings)]
 
@@ -98,11 +109,13 @@ def finetuning_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
 def run_finetuning_study(dataset="mnist", *, scale="quick", settings=None,
                          data_home=None, n_seeds=1, n_jobs=1, backend=None,
                          cache_dir=None, verbose=1, file=None,
-                         status=False):
+                         status=False, device="numpy", journal=None,
+                   run_missing=True):
     """Records of the fine-tuning study and the run report.
 
     For every seed, the DBN's pretrained stack is fine-tuned with every rate
-    of the paper's set (and the DBN's own), each with the log loss and the
+    of ``settings["rate_grid"]`` (the paper's set unless overridden) and the
+    DBN's own, each with the log loss and the
     squared error; records hold the test HSPM of every
     hidden layer and the test error after the epochs of ``CHECKPOINTS``
     (epoch 0: the stack before fine-tuning).
@@ -110,7 +123,9 @@ def run_finetuning_study(dataset="mnist", *, scale="quick", settings=None,
     settings = get_settings(dataset, scale, settings)
     cache_dir = checked_cache_dir(cache_dir)
     tasks = finetuning_tasks(dataset, settings, n_seeds, data_home, cache_dir,
-                             fit_verbose=1 if status else max(0, verbose - 1))
+                             fit_verbose=1 if status else max(0, verbose - 1),
+                             device=device)
     report = run_tasks(tasks, n_jobs=n_jobs, backend=backend, verbose=verbose,
-                       file=file, status=status)
+                       file=file, status=status, journal=journal,
+                       run_missing=run_missing)
     return [r for v in report.results.values() for r in v], report

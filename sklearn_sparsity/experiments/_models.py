@@ -23,14 +23,17 @@ def pretrain_rate(settings, model="DpRBM"):
 
 
 def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
-               cache_dir=None, verbose=0):
+               cache_dir=None, verbose=0, device="numpy"):
     """The :class:`StackedRBMTransformer` of ``settings``.
 
     Built by :meth:`PretrainedMLPClassifier.make_pretrainer`, the package's
     one mapping from pretraining settings to a stack, with ``random_state``
     the seed. ``sizes`` and ``n_epochs`` default to the tables' network and
     pretraining epochs; Figure 1 passes its own. Layers are cached in
-    ``cache_dir`` (joblib) when it is given.
+    ``cache_dir`` (joblib) when it is given and the stack trains on numpy
+    arrays (``device="numpy"``); the layer cache holds numpy layers only, so
+    on another device the layers are not cached (whole runs are, by the
+    experiments' task cache).
     """
     network = PretrainedMLPClassifier(
         settings["hidden_layer_sizes"] if sizes is None else sizes,
@@ -40,7 +43,8 @@ def make_stack(settings, seed, *, learning_rate, sizes=None, n_epochs=None,
         visible_units=settings["visible_units"], momentum=settings["momentum"],
         momentum_schedule=settings["momentum_schedule"],
         weight_decay=settings["weight_decay"], init_std=settings["init_std"],
-        memory=Memory(cache_dir, verbose=0), verbose=verbose,
+        memory=Memory(cache_dir, verbose=0) if device == "numpy" else None,
+        verbose=verbose,
     )
     return network.make_pretrainer(random_state=seed)
 

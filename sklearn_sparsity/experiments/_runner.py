@@ -66,6 +66,11 @@ class RunReport:
         ``name -> seconds`` of every task.
     elapsed : float
         Wall-clock seconds of the whole run.
+    cpu_seconds : float, default=0.0
+        CPU seconds of the tasks run now (summed over the processes that ran
+        them; tasks read from a journal count none).
+    resumed : tuple of str, default=()
+        Names of the tasks whose results were read from the journal.
 
     Examples
     --------
@@ -81,6 +86,8 @@ class RunReport:
     errors: dict
     durations: dict
     elapsed: float
+    cpu_seconds: float = 0.0
+    resumed: tuple = ()
 
     @property
     def ok(self):
@@ -187,6 +194,7 @@ def _call(task, n_threads, prefix=None, status=None):
     is shown as one status line on it instead.
     """
     tic = time.perf_counter()
+    cpu_tic = time.process_time()
     if status is not None:
         line = _StatusLine(status, f"  {task.name} | ")
         output = redirect_stdout(line)
@@ -201,15 +209,18 @@ def _call(task, n_threads, prefix=None, status=None):
     except Exception as exc:  # noqa: BLE001 - reported, not swallowed
         message = f"{type(exc).__name__}: {exc}"
         detail = traceback.format_exc()
-        return task.name, False, (message, detail), time.perf_counter() - tic
+        return (task.name, False, (message, detail), time.perf_counter() - tic,
+                time.process_time() - cpu_tic)
     finally:
         if status is not None:
             line.clear()
-    return task.name, True, value, time.perf_counter() - tic
+    return (task.name, True, value, time.perf_counter() - tic,
+            time.process_time() - cpu_tic)
 
 
 def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
-              file=None, label="", status=False):
+              file=None, label="", status=False, journal=None,
+              run_missing=True):
     """Run independent tasks, in parallel with joblib, keeping every result.
 
     Parameters
@@ -268,8 +279,31 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
         threads_per_job = None if n_jobs == 1 else 1
     start = time.perf_counter()
     results, errors, durations = {}, {}, {}
-    n_total = len(tasks)
-    costs = {task.name: task.cost for task in tasks}
+    cpu = [0.0]
+    resumed = []
+    if journal is not None:
+        todo = []
+        for task in tasks:
+            found, value = journal.load(task)
+            if found:
+                results[task.name] = value
+                resumed.append(task.name)
+            else:
+                todo.append(task)
+        if resumed and verbose:
+            print(f"{label}{len(resumed)} of {len(tasks)} run(s) already "
+                  f"finished in {journal.folder}: continuing with the other "
+                  f"{len(todo)}", file=file, flush=True)
+        tasks_to_run = todo
+    else:
+        tasks_to_run = list(tasks)
+    if not run_missing:
+        for task in tasks_to_run:
+            errors[task.name] = "not finished (not run: only finished units read)"
+            durations[task.name] = 0.0
+        tasks_to_run = []
+    n_total = len(tasks_to_run)
+    costs = {task.name: task.cost for task in tasks_to_run}
     total_cost = sum(costs.values())
     label_lines = verbose > 1 and backend != "threading"
     sequential = n_jobs == 1 and backend in (None, "sequential")
@@ -278,11 +312,16 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
     def prefix(task):
         return f"{label}  {task.name} | " if label_lines else None
 
+    by_name = {task.name: task for task in tasks_to_run}
+
     def record(outcome):
-        name, ok, value, seconds = outcome
+        name, ok, value, seconds, cpu_seconds = outcome
         durations[name] = seconds
+        cpu[0] += cpu_seconds
         if ok:
             results[name] = value
+            if journal is not None:
+                journal.save(by_name[name], value, seconds)
         else:
             errors[name] = value[0]
         if verbose:
@@ -309,11 +348,11 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
                 print(value[1], file=file, flush=True)
 
     if sequential:
-        for task in tasks:
+        for task in tasks_to_run:
             record(_call(task, threads_per_job, prefix(task), status_stream))
-    else:
+    elif tasks_to_run:
         jobs = (delayed(_call)(task, threads_per_job, prefix(task))
-                for task in tasks)
+                for task in tasks_to_run)
         # backend=None: joblib's default (or the caller's parallel_config).
         config = {"n_jobs": n_jobs}
         if backend is not None:
@@ -329,11 +368,12 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
                 # Backends that cannot yield results as they come (e.g.
                 # "multiprocessing"): progress is printed at the end.
                 jobs = (delayed(_call)(task, threads_per_job, prefix(task))
-                        for task in tasks)
+                        for task in tasks_to_run)
                 for outcome in Parallel(return_as="list")(jobs):
                     record(outcome)
     ordered = {name: results[name] for name in names if name in results}
-    return RunReport(ordered, errors, durations, time.perf_counter() - start)
+    return RunReport(ordered, errors, durations, time.perf_counter() - start,
+                     cpu[0], tuple(resumed))
 
 
 def dask_client(address):

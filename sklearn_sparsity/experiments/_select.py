@@ -26,6 +26,7 @@ from ..metrics import mean_hoyer_sparseness
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._compare import _warn_failures
 from ._data import load_experiment_data
+from ._device import check_device
 from ._models import MODELS, make_classifier, make_stack, stack_training_seconds
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
@@ -45,9 +46,26 @@ def validation_split(X, y, fraction):
                             random_state=SPLIT_SEED)
 
 
+#: Rows of the conventional MNIST validation split: the last 10,000 of the
+#: official 60,000 training images (the first 50,000 train).
+OFFICIAL_VALIDATION_ROWS = 10_000
+
+
 def _split_data(dataset, settings, data_home):
     # The test part of the data set is not used: rates are chosen on a
     # validation split of the training data only.
+    if settings.get("validation_split", "stratified") == "official":
+        X, y, _, _, _ = load_experiment_data(dataset, settings, data_home,
+                                             shuffle=False)
+        if dataset != "mnist" or X.shape[0] != 60_000:
+            raise ValueError(
+                "validation_split='official' is the conventional split of the "
+                "full MNIST training set (first 50,000 images train, last "
+                f"10,000 validate); this {dataset} training set has "
+                f"{X.shape[0]} rows. Use validation_split='stratified'.")
+        n_fit = X.shape[0] - OFFICIAL_VALIDATION_ROWS
+        order = np.random.default_rng(0).permutation(n_fit)
+        return X[:n_fit][order], X[n_fit:], y[:n_fit][order], y[n_fit:]
     X, y, _, _, _ = load_experiment_data(dataset, settings, data_home)
     return validation_split(X, y, settings["validation_fraction"])
 
@@ -59,7 +77,7 @@ def _hspm_records(base, layers):
 
 
 def _selection_task(kind, dataset, settings, seed, pretrain_lr=None, lr=None,
-                    data_home=None, cache_dir=None, verbose=0):
+                    data_home=None, cache_dir=None, verbose=0, device="numpy"):
     """One point of the grid (cached on disk); returns its records.
 
     ``kind`` is ``"stack"`` (pretrain one stack: its layers go to the layer
@@ -71,21 +89,34 @@ def _selection_task(kind, dataset, settings, seed, pretrain_lr=None, lr=None,
         model="RBM stack" if kind == "stack" else kind)
     return run_cached(_selection_task_uncached, cache_dir, is_valid, kind,
                       dataset, settings, seed, pretrain_lr=pretrain_lr, lr=lr,
-                      data_home=data_home, cache_dir=cache_dir, verbose=verbose)
+                      data_home=data_home, cache_dir=cache_dir, verbose=verbose,
+                      device=device)
 
 
 def _selection_task_uncached(kind, dataset, settings, seed, pretrain_lr=None,
-                             lr=None, data_home=None, cache_dir=None, verbose=0):
-    X_fit, X_val, y_fit, y_val = _split_data(dataset, settings, data_home)
+                             lr=None, data_home=None, cache_dir=None, verbose=0,
+                             device="numpy"):
+    data = _split_data(dataset, settings, data_home)
+    device = check_device(device)
+    with device.context():
+        return _fit_and_validate(kind, dataset, settings, seed, pretrain_lr, lr,
+                                 data, device, cache_dir, verbose)
+
+
+def _fit_and_validate(kind, dataset, settings, seed, pretrain_lr, lr, data,
+                      device, cache_dir, verbose):
+    X_fit_host, X_val_host, y_fit, y_val = data
+    host, X_fit, X_val = device.host, device.put(X_fit_host), device.put(X_val_host)
     model = "RBM stack" if kind == "stack" else kind
     base = {"dataset": dataset, "model": model, "pretrain_lr": pretrain_lr,
             "lr": lr, "seed": seed}
     stack = None
     if kind == "stack" or kind in PRETRAINED:
         stack = make_stack(settings, seed, learning_rate=pretrain_lr,
-                           cache_dir=cache_dir, verbose=verbose).fit(X_fit)
+                           cache_dir=cache_dir, verbose=verbose,
+                           device=device.name).fit(X_fit)
     if kind == "stack":
-        out = _hspm_records(base, stack.transform_layers(X_val))
+        out = _hspm_records(base, [host(H) for H in stack.transform_layers(X_val)])
         out.append({**base, "layer": None, "metric": "fit_time_s",
                     "value": stack_training_seconds(stack)})
         return out
@@ -95,26 +126,28 @@ def _selection_task_uncached(kind, dataset, settings, seed, pretrain_lr=None,
         # validation error says so); no warning per point.
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = make_classifier(kind, settings, seed, learning_rate=lr,
-                              verbose=verbose).fit(X_fit, y_fit,
+                              verbose=verbose).fit(X_fit, device.put(y_fit),
                                                    pretrainer=stack)
     seconds = time.perf_counter() - tic
-    proba = clf.predict_proba(X_val)
-    y_index = np.searchsorted(clf.classes_, y_val)
+    proba = host(clf.predict_proba(X_val))
+    classes = host(clf.classes_)
+    y_index = np.searchsorted(classes, y_val)
     p_true = np.clip(proba[np.arange(len(y_val)), y_index], 1e-15, 1.0)
     out = [
         {**base, "layer": None, "metric": "validation_error",
-         "value": float(np.mean(clf.classes_[proba.argmax(axis=1)] != y_val))},
+         "value": float(np.mean(classes[proba.argmax(axis=1)] != y_val))},
         {**base, "layer": None, "metric": "validation_log_loss",
          "value": float(-np.mean(np.log(p_true)))},
         {**base, "layer": None, "metric": "training_error",
-         "value": float(np.mean(clf.predict(X_fit) != y_fit))},
+         "value": float(np.mean(host(clf.predict(X_fit)) != y_fit))},
         {**base, "layer": None, "metric": "fit_time_s", "value": seconds},
     ]
-    return out + _hspm_records(base, clf.transform_layers(X_val))
+    return out + _hspm_records(base, [host(H)
+                                      for H in clf.transform_layers(X_val)])
 
 
 def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
-                    fit_verbose=0):
+                    fit_verbose=0, device="numpy"):
     """The grid's tasks: the stacks first, then the Dsigm, Drelu, DpRBM and DBN runs.
 
     Stacks come first so that parallel workers find them in the layer cache
@@ -125,7 +158,8 @@ def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
     models = settings["models"]
     pretrained = [m for m in PRETRAINED[::-1] if m in models]
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
-              "cache_dir": cache_dir, "verbose": fit_verbose}
+              "cache_dir": cache_dir, "verbose": fit_verbose,
+              "device": check_device(device).name}
     tasks = []
     for seed in range(n_seeds if pretrained else 0):
         tasks += [Task(f"{dataset} stack pretrain_lr={p} seed={seed}",
@@ -154,7 +188,8 @@ def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
 def run_selection(dataset="digits", *, scale="quick", settings=None,
                   data_home=None, n_seeds=1, n_jobs=1, backend=None,
                   cache_dir=None, verbose=1, file=None,
-                  status=False):
+                  status=False, device="numpy", journal=None,
+                   run_missing=True):
     """Records of the learning-rate grid and the run report (no pandas needed).
 
     Without a ``cache_dir`` a temporary folder holds the stacks while the
@@ -167,9 +202,12 @@ def run_selection(dataset="digits", *, scale="quick", settings=None,
     with tempfile.TemporaryDirectory(prefix="sklearn_sparsity_") as tmp:
         cache = tmp if cache_dir is None else cache_dir
         tasks = selection_tasks(dataset, settings, n_seeds, data_home, cache,
-                                fit_verbose=1 if status else max(0, verbose - 1))
+                                fit_verbose=1 if status else max(0, verbose - 1),
+                                device=device)
         report = run_tasks(tasks, n_jobs=n_jobs, backend=backend,
-                           verbose=verbose, file=file, status=status)
+                           verbose=verbose, file=file, status=status,
+                           journal=journal,
+                       run_missing=run_missing)
     records = [rec for value in report.results.values() for rec in value]
     return records, report
 

@@ -17,6 +17,7 @@ VISIBLE_UNITS = ("bernoulli", "gaussian")
 NETWORKS = ("DBN", "DpRBM", "Dsigm", "Drelu")
 SCALES = ("quick", "paper")
 AGGREGATES = ("mean_data", "mean_input", "mean_activation")
+VALIDATION_SPLITS = ("stratified", "official")
 MOMENTUM_SCHEDULES = ("linear", "step")
 LOSSES = ("log_loss", "squared_error")
 #: The paper's learning rates: "a constant learning rate chosen from
@@ -75,6 +76,10 @@ _COMMON = {
     # stratified fraction of the training data held out for validation.
     "rate_grid": PAPER_RATES,
     "validation_fraction": 0.2,
+    # "stratified": a stratified validation_fraction of the training data;
+    # "official": MNIST's conventional split of the full training set (first
+    # 50,000 images train, last 10,000 validate).
+    "validation_split": "stratified",
     "max_train": None,
     "max_test": None,
     # Rows of the test set used to select the AOD threshold tau.
@@ -232,7 +237,8 @@ def get_settings(dataset, scale, overrides=None):
                               ("visible_units", VISIBLE_UNITS),
                               ("momentum_schedule", MOMENTUM_SCHEDULES),
                               ("figure1a_momentum_schedule", MOMENTUM_SCHEDULES),
-                              ("loss", LOSSES)):
+                              ("loss", LOSSES),
+                              ("validation_split", VALIDATION_SPLITS)):
             if key == name and value not in allowed:
                 raise ValueError(f"Setting {name!r} must be one of "
                                  f"{', '.join(allowed)}; got {value!r}.")
