@@ -56,11 +56,14 @@ def _check_data(dataset, settings, data_home):
             "data_sha256": data_fingerprint(X, y, X_test, y_test)}
 
 
-def _journal(out, name, data):
+def _journal(out, name, data, run_kwargs):
     """The finished units of experiment ``name`` in the output folder."""
     from .experiments._journal import UnitJournal
 
-    return UnitJournal(out.dir / "units" / name, context=data, file=sys.stdout)
+    return UnitJournal(out.dir / "units" / name, context=data, file=sys.stdout,
+                       # Writing tables from finished units only: units of
+                       # other code are read, and the run info names it.
+                       other_code=not run_kwargs["run_missing"])
 
 
 def _validation_text(settings):
@@ -71,12 +74,14 @@ def _validation_text(settings):
             "training data")
 
 
-def _record_run(out, name, report, data):
+def _record_run(out, name, report, data, journal=None):
     """Times and data of a finished experiment in the run info."""
     entry = out.info["experiments"].setdefault(name, {})
     entry.update({"wall_seconds": report.elapsed,
                   "cpu_seconds": report.cpu_seconds,
                   "units_resumed": list(report.resumed), **data})
+    if journal is not None and journal.codes:
+        entry["units_source"] = dict(journal.codes)
 
 
 def _read_rates(path):
@@ -162,7 +167,8 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
     from .experiments._records import summarize
     from .experiments._tables import aod_rows, comparison_rows, paper_table
 
-    journal = _journal(out, name, data) if data is not None else None
+    journal = (_journal(out, name, data, run_kwargs) if data is not None
+               else None)
     records, report = run_comparison(dataset, settings=overrides,
                                      journal=journal, **run_kwargs)
     summary = summarize(records)
@@ -191,7 +197,7 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
         "durations": report.durations, "failures": report.errors,
         "device": run_kwargs["device"]}
     if data is not None:
-        _record_run(out, name, report, data)
+        _record_run(out, name, report, data, journal)
     return records, summary, report
 
 
@@ -247,8 +253,8 @@ def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs,
                                    ("c", "depth", plot_profile)):
         if part not in parts:
             continue
-        journal = (_journal(out, f"figure1{part}", data) if data is not None
-                   else None)
+        journal = (_journal(out, f"figure1{part}", data, run_kwargs)
+                   if data is not None else None)
         records, report = run_profile(experiment, dataset, settings=overrides,
                                       journal=journal, **run_kwargs)
         summary = summarize(records)
@@ -279,7 +285,7 @@ def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs,
             "durations": report.durations, "failures": report.errors,
             "device": run_kwargs["device"]}
         if data is not None:
-            _record_run(out, f"figure1{part}", report, data)
+            _record_run(out, f"figure1{part}", report, data, journal)
         reports.append(report)
     return reports
 
@@ -290,7 +296,8 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs, data=None)
     from .experiments._records import summarize
     from .experiments._tables import finetuning_rows
 
-    journal = _journal(out, "finetuning", data) if data is not None else None
+    journal = (_journal(out, "finetuning", data, run_kwargs) if data is not None
+               else None)
     records, report = run_finetuning_study(dataset, settings=overrides,
                                            journal=journal, **run_kwargs)
     summary = summarize(records)
@@ -309,7 +316,7 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs, data=None)
         "durations": report.durations, "failures": report.errors,
         "device": run_kwargs["device"]}
     if data is not None:
-        _record_run(out, "finetuning", report, data)
+        _record_run(out, "finetuning", report, data, journal)
     return report
 
 
@@ -488,9 +495,9 @@ def select_rates(args, argv, overrides):
           + _validation_text(settings),
           flush=True)
     name = f"select_rates_{args.table}"
+    journal = _journal(out, name, data, run_kwargs)
     records, report = run_selection(dataset, settings=overrides,
-                                    journal=_journal(out, name, data),
-                                    **run_kwargs)
+                                    journal=journal, **run_kwargs)
     summary = summarize(records)
     chosen = chosen_rates(summary, settings["rate_grid"])
     header, rows = selection_rows(summary, chosen,
@@ -513,7 +520,7 @@ def select_rates(args, argv, overrides):
         "dataset": dataset, "settings": settings, "chosen": chosen,
         "seconds": report.elapsed, "durations": report.durations,
         "failures": report.errors, "device": run_kwargs["device"]}
-    _record_run(out, name, report, data)
+    _record_run(out, name, report, data, journal)
     out.save_info()
     return [report]
 

@@ -22,7 +22,7 @@ from ..metrics._overlap import AGGREGATES, _binarize, _overlap_curve
 from ..metrics._threshold import _select_threshold
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
-from ._device import check_device, host_layers
+from ._device import check_device, device_name, host_layers
 from ._models import (
     make_classifier,
     make_stack,
@@ -180,7 +180,7 @@ def comparison_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
     """The tasks of the comparison: the data, then up to three per seed."""
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
               "cache_dir": cache_dir, "verbose": fit_verbose,
-              "device": check_device(device).name}
+              "device": device_name(device)}
     # Costs for the estimate of the remaining time: the data task only
     # measures; the pretrained task trains a stack and two networks.
     tasks = [Task(f"{dataset} data", _comparison_task,

@@ -161,3 +161,13 @@ def host_layers(layers):
             coef=Device.host(layer.coef), intercept=Device.host(layer.intercept),
             visible_intercept=Device.host(layer.visible_intercept), units=units))
     return out
+
+
+def device_name(device):
+    """The name of ``device`` (None: ``"numpy"``), without checking it.
+
+    Task lists carry the name; each task checks the device where it runs.
+    """
+    if isinstance(device, Device):
+        return device.name
+    return NUMPY if device is None else device

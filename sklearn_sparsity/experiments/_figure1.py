@@ -12,7 +12,7 @@ from ..metrics import mean_hoyer_sparseness
 from ._caching import checked_cache_dir
 from ._compare import _warn_failures
 from ._data import load_experiment_data
-from ._device import check_device
+from ._device import check_device, device_name
 from ._models import make_stack, pretrain_rate, stack_training_seconds
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
@@ -76,7 +76,7 @@ def profile_tasks(experiment, dataset, settings, n_seeds, data_home=None,
                 "dataset": dataset, "settings": settings, "sizes": tuple(sizes),
                 "n_epochs": n_epochs, "seed": seed, "experiment": experiment,
                 "data_home": data_home, "cache_dir": cache_dir,
-                "verbose": fit_verbose, "device": check_device(device).name,
+                "verbose": fit_verbose, "device": device_name(device),
             }, cost=n_epochs * sum(sizes) / 1000))
     return tasks
 

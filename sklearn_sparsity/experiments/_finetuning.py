@@ -15,7 +15,7 @@ from .._backprop import forward
 from ..metrics import mean_hoyer_sparseness
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._data import load_experiment_data
-from ._device import check_device
+from ._device import check_device, device_name
 from ._models import make_classifier, make_stack, pretrain_rate
 from ._runner import Task, run_tasks
 from ._settings import get_settings
@@ -96,7 +96,7 @@ def _finetuning_task_uncached(dataset, settings, seed, lr, loss, data_home=None,
 def finetuning_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
                      fit_verbose=0, device="numpy"):
     """One task per seed, fine-tuning rate and loss."""
-    device = check_device(device).name
+    device = device_name(device)
     return [Task(f"{dataset} DBN lr={lr} {loss} seed={seed}", _finetuning_task,
                  {"dataset": dataset, "settings": settings, "seed": seed,
                   "lr": lr, "loss": loss, "data_home": data_home,

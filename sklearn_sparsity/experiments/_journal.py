@@ -70,6 +70,12 @@ def _dumps(value):
     return json.dumps(value, sort_keys=True, default=_json_default)
 
 
+def _records_text(records):
+    # Key order kept: the records' keys are in the order the experiments
+    # wrote them, which the summaries group by.
+    return json.dumps(records, default=_json_default)
+
+
 def _slug(name):
     return re.sub(r"[^A-Za-z0-9_.=+-]+", "_", name).strip("_") or "unit"
 
@@ -101,19 +107,26 @@ class UnitJournal:
     (True, [8])
     """
 
-    def __init__(self, folder, context=None, file=None):
+    def __init__(self, folder, context=None, file=None, other_code=False):
         self.folder = Path(folder)
         self.context = dict(context or {})
         self.file = file
+        self.other_code = other_code
+        #: Source fingerprints of the units read back, by task name.
+        self.codes = {}
 
-    def key(self, task):
-        """SHA-256 of what determines ``task``'s result."""
+    def key(self, task, code=None):
+        """SHA-256 of what determines ``task``'s result.
+
+        ``code`` is the package source's fingerprint (this package's when
+        None).
+        """
         func = task.func
         name = (f"{getattr(func, '__module__', '')}."
                 f"{getattr(func, '__qualname__', func)}")
         kwargs = {k: v for k, v in task.kwargs.items() if k not in _NOT_IN_KEY}
         text = _dumps({"func": name, "kwargs": kwargs, "context": self.context,
-                       "code": source_fingerprint()})
+                       "code": source_fingerprint() if code is None else code})
         return hashlib.sha256(text.encode()).hexdigest()
 
     def path(self, task):
@@ -138,14 +151,21 @@ class UnitJournal:
             self._notice(f"  unit {path.name} is unreadable ({exc}): "
                          "computed again")
             return False, None
-        if hashlib.sha256(_dumps(records).encode()).hexdigest() != checksum:
+        if hashlib.sha256(_records_text(records).encode()).hexdigest() != checksum:
             self._notice(f"  unit {path.name} fails its checksum (edited or "
                          "damaged): not used")
             return False, None
-        if key != self.key(task):
-            self._notice(f"  unit {path.name} was computed with other settings, "
-                         "data or code: not used")
+        code = entry.get("code")
+        if key != self.key(task, code=code):
+            self._notice(f"  unit {path.name} was computed with other settings "
+                         "or data: not used")
             return False, None
+        if code != source_fingerprint() and not self.other_code:
+            self._notice(f"  unit {path.name} was computed by other code "
+                         f"(source {code}, this package {source_fingerprint()})"
+                         ": not used")
+            return False, None
+        self.codes[task.name] = code
         return True, records
 
     def save(self, task, result, seconds):
@@ -153,15 +173,15 @@ class UnitJournal:
         self.folder.mkdir(parents=True, exist_ok=True)
         from ._output import provenance
 
+        # Round trip (key order kept), so the checksum is of what a reader
+        # will see.
+        records = json.loads(_records_text(result))
         entry = {"task": task.name, "key": self.key(task),
                  "code": source_fingerprint(), "context": self.context,
                  "seconds": seconds, "provenance": provenance(),
-                 "sha256": hashlib.sha256(_dumps(result).encode()).hexdigest(),
-                 "records": result}
-        # Round trip, so the checksum is of what a reader will see.
-        entry["records"] = json.loads(_dumps(result))
-        entry["sha256"] = hashlib.sha256(
-            _dumps(entry["records"]).encode()).hexdigest()
+                 "sha256": hashlib.sha256(
+                     _records_text(records).encode()).hexdigest(),
+                 "records": records}
         text = json.dumps(entry, default=_json_default)
         path = self.path(task)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{path.name}.",

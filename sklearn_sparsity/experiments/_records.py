@@ -21,16 +21,20 @@ def summarize(records, *, over="seed"):
     The standard deviation is the sample one (``ddof=1``), NaN for a single
     run.
     """
-    groups = {}
+    groups, first = {}, {}
     for rec in records:
-        key = tuple((k, v) for k, v in rec.items() if k not in (over, "value"))
+        # The keys' order does not matter (records read back from files may
+        # have them in another order); the row keeps the first record's.
+        items = [(k, v) for k, v in rec.items() if k not in (over, "value")]
+        key = tuple(sorted(items, key=lambda item: item[0]))
+        first.setdefault(key, items)
         groups.setdefault(key, []).append(rec["value"])
     out = []
     for key, values in groups.items():
         values = np.asarray(values, dtype=float)
         finite = values[np.isfinite(values)]
         n = finite.size
-        row = dict(key)
+        row = dict(first[key])
         row["mean"] = float(finite.mean()) if n else math.nan
         row["std"] = float(finite.std(ddof=1)) if n > 1 else math.nan
         row["n_seeds"] = int(n)

@@ -26,7 +26,7 @@ from ..metrics import mean_hoyer_sparseness
 from ._caching import checked_cache_dir, records_matching, run_cached
 from ._compare import _warn_failures
 from ._data import load_experiment_data
-from ._device import check_device
+from ._device import check_device, device_name
 from ._models import MODELS, make_classifier, make_stack, stack_training_seconds
 from ._records import summarize, to_frame
 from ._runner import Task, run_tasks
@@ -159,7 +159,7 @@ def selection_tasks(dataset, settings, n_seeds, data_home=None, cache_dir=None,
     pretrained = [m for m in PRETRAINED[::-1] if m in models]
     common = {"dataset": dataset, "settings": settings, "data_home": data_home,
               "cache_dir": cache_dir, "verbose": fit_verbose,
-              "device": check_device(device).name}
+              "device": device_name(device)}
     tasks = []
     for seed in range(n_seeds if pretrained else 0):
         tasks += [Task(f"{dataset} stack pretrain_lr={p} seed={seed}",
