@@ -165,7 +165,12 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
     from .experiments._output import settings_note
     from .experiments._plots import plot_comparison
     from .experiments._records import summarize
-    from .experiments._tables import aod_rows, comparison_rows, paper_table
+    from .experiments._tables import (
+        aod_rows,
+        comparison_rows,
+        paper_table,
+        saturation_rows,
+    )
 
     journal = (_journal(out, name, data, run_kwargs) if data is not None
                else None)
@@ -188,6 +193,13 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
               f"classes ({dataset})", header, rows,
               f"tau by the paper's rule; Z(X_c) = {aggregate} (eq. 9"
               + (" as written" if aggregate == "mean_data" else "") + ").")
+    header, rows = saturation_rows(summary, len(settings["hidden_layer_sizes"]))
+    if rows:
+        out.table(f"{name}_saturation", f"{title.split(':')[0]}: saturated "
+                  f"activations ({dataset})", header, rows,
+                  "Share of the test set's hidden activations below 0.01 and "
+                  "above 0.99 (mean over seeds): sigmoid units in the flat "
+                  "parts of their curve.", echo=False)
     out.csv(f"{name}_runs", records)
     out.csv(f"{name}_summary", summary)
     out.figure(name, plot_comparison, summary, f"{dataset}: DBN, DpRBM, Dsigm",

@@ -8,8 +8,10 @@ task trains the randomly initialised sigmoid network, the *Drelu* task the
 rectifier network (not in the paper: the control for "pretraining makes a
 network sparse"). Each task measures, on the test set, the HSPM of every
 hidden layer, the test error, the activation threshold tau of every layer (the
-paper's rule) and the average activation overlapping degree (AOD) among ``k``
-classes for every ``k``; the same records serve Tables 1-2 and Figure 2.
+paper's rule), the share of activations below 0.01 and above 0.99 in every
+layer (``saturated_low``, ``saturated_high``) and the average activation
+overlapping degree (AOD) among ``k`` classes for every ``k``; the same
+records serve Tables 1-2 and Figure 2.
 """
 
 import time
@@ -91,6 +93,14 @@ def _evaluate(model, clf, X_test, y_test, settings, seed, base, device=None,
     out += [{**base, "layer": i + 1, "metric": "hspm", "k": None,
              "value": mean_hoyer_sparseness(H)}
             for i, H in enumerate(activations)]
+    # Saturation: the share of activations pinned near 0 or near 1 (for a
+    # sigmoid layer, units in the flat parts of the curve), which explains
+    # a high HSPM that does not come from pretraining.
+    out += [{**base, "layer": i + 1, "metric": metric, "k": None,
+             "value": float(np.mean(test(H)))}
+            for i, H in enumerate(activations)
+            for metric, test in (("saturated_low", lambda H: H < 0.01),
+                                 ("saturated_high", lambda H: H > 0.99))]
     overlap = _overlap_records(base, X_test, activations,
                                host_layers(_hidden_layers(clf)), y_test,
                                settings, np.random.default_rng(seed))

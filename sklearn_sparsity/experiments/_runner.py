@@ -253,6 +253,15 @@ def run_tasks(tasks, *, n_jobs=1, backend=None, threads_per_job=None, verbose=1,
         when the tasks run one after the other in this process
         (``n_jobs=1``); parallel workers print nothing but the finished-run
         lines.
+    journal : UnitJournal or None, default=None
+        Where each finished task's result is written as it finishes, and
+        read back instead of running the task again (a rerun continues a
+        stopped run; see ``experiments._journal``). Results must be
+        JSON-serialisable.
+    run_missing : bool, default=True
+        False: run nothing; the tasks without a finished unit in the
+        journal are reported as errors ("not finished"). To write the tables
+        of a run that was stopped, from what it finished.
 
     Returns
     -------

@@ -126,6 +126,24 @@ def aod_rows(summary, aggregate, k=2, dataset=None):
     return header, rows
 
 
+def saturation_rows(summary, n_layers):
+    """Share of test activations below 0.01 / above 0.99, per network and layer."""
+    header = ["network"] + [f"layer {i}: < 0.01 / > 0.99"
+                            for i in range(1, n_layers + 1)]
+    rows = []
+    for model in _networks(summary):
+        cells = []
+        for layer in range(1, n_layers + 1):
+            low = find(summary, model=model, metric="saturated_low", layer=layer)
+            high = find(summary, model=model, metric="saturated_high",
+                        layer=layer)
+            cells.append("" if low is None or high is None else
+                         f"{100 * low['mean']:.1f} % / {100 * high['mean']:.1f} %")
+        if any(cells):
+            rows.append([model, *cells])
+    return header, rows
+
+
 def overlap_curve_rows(summary, aggregate):
     """Figure 2 as a table: tau and the average AOD for every ``k``."""
     aod = [r for r in summary if r["metric"] == "aod"
