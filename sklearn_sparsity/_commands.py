@@ -9,7 +9,8 @@ import json
 import sys
 import time
 
-EXPERIMENTS = ("table1", "table2", "figure1", "figure2", "finetuning", "all")
+EXPERIMENTS = ("table1", "table2", "figure1", "figure2", "finetuning",
+               "baselines", "all")
 SELECT_TABLES = {"table1": "mnist", "table2": "birdsong", "demo": "digits"}
 
 
@@ -332,6 +333,37 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs, data=None)
     return report
 
 
+def _baselines(out, dataset, scale, settings, overrides, run_kwargs, data=None):
+    """scikit-learn's MLPClassifier on the same data: what a user would pick."""
+    from .experiments._baselines import run_baselines
+    from .experiments._records import summarize
+    from .experiments._tables import baseline_rows
+
+    journal = (_journal(out, "baselines", data, run_kwargs) if data is not None
+               else None)
+    records, report = run_baselines(dataset, settings=overrides,
+                                    journal=journal, **run_kwargs)
+    summary = summarize(records)
+    header, rows = baseline_rows(summary)
+    out.table("baselines", f"scikit-learn's MLPClassifier on the same data "
+              f"({dataset})", header, rows,
+              "MLPClassifier with its defaults (one ReLU layer of 100 units, "
+              "Adam, stopped by tol), and with the tables' hidden layers "
+              f"{'-'.join(map(str, settings['hidden_layer_sizes']))} (other "
+              "parameters at their defaults); trained on the training data, "
+              f"measured on the test set; mean over {run_kwargs['n_seeds']} "
+              "seed(s)."
+              + ("" if data is None else f" {data['n_train']} training and "
+                 f"{data['n_test']} test rows."))
+    out.csv("baselines", records)
+    out.info["experiments"]["baselines"] = {
+        "dataset": dataset, "seconds": report.elapsed,
+        "durations": report.durations, "failures": report.errors}
+    if data is not None:
+        _record_run(out, "baselines", report, data, journal)
+    return report
+
+
 def _claims_table(out, name, runs, aggregate):
     from .experiments._claims import claims_rows, evaluate_claims
 
@@ -468,6 +500,9 @@ def reproduce(args, argv, overrides):
             if experiment == "figure2":
                 _figure2(out, dataset, args.scale, comparison[dataset], settings,
                          overrides)
+        elif experiment == "baselines":
+            reports.append(_baselines(out, dataset, args.scale, settings,
+                                      overrides, run_kwargs, data))
         elif experiment == "finetuning":
             reports.append(_finetuning(out, dataset, args.scale, settings,
                                        overrides, run_kwargs, data))

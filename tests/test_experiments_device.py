@@ -293,3 +293,27 @@ def test_the_full_mnist_is_read_whole():
     assert X_fit.shape[0] == 50_000 and X_val.shape[0] == 10_000
     np.testing.assert_array_equal(X_val, X[50_000:])
     np.testing.assert_array_equal(np.sort(y_fit), np.sort(y[:50_000]))
+
+
+# ------------------------------------------------------------ baselines
+def test_baselines_measure_scikit_learns_mlp(tmp_path, capsys, monkeypatch):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_sparsity.experiments import _baselines
+
+    monkeypatch.setattr(_baselines, "BASELINES", {
+        "MLPClassifier(max_iter=5)": {"hidden_layer_sizes": (8,), "max_iter": 5},
+        "MLPClassifier(paper's layers)": "hidden_layer_sizes"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        status = main(["reproduce", "baselines", "--dataset", "digits",
+                       "--hidden", "8-8", "--out", str(tmp_path)])
+    assert status == 0
+    md = (tmp_path / "baselines.md").read_text()
+    assert "| MLPClassifier(max_iter=5) |" in md
+    records = (tmp_path / "baselines.csv").read_text()
+    assert records.count("hspm") == 3  # one layer, then two
+    assert "n_iter" in records and "test_error" in records
+    assert len(list((tmp_path / "units" / "baselines").glob("*.json"))) == 2

@@ -126,6 +126,27 @@ def aod_rows(summary, aggregate, k=2, dataset=None):
     return header, rows
 
 
+def baseline_rows(summary):
+    """Test error, HSPM per hidden layer and epochs of each baseline."""
+    models = list(dict.fromkeys(r["model"] for r in summary))
+    n_layers = max((r["layer"] for r in summary
+                    if r["metric"] == "hspm" and r["layer"]), default=0)
+    header = (["network", "test error"]
+              + [f"HSPM layer {i}" for i in range(1, n_layers + 1)]
+              + ["epochs", "fit time (s)"])
+    rows = []
+    for model in models:
+        rows.append(
+            [model, _cell(find(summary, model=model, metric="test_error"),
+                          100, 2, " %")]
+            + [_cell(find(summary, model=model, metric="hspm", layer=i))
+               for i in range(1, n_layers + 1)]
+            + [_cell(find(summary, model=model, metric="n_iter"), digits=0),
+               _cell(find(summary, model=model, metric="fit_time_s"),
+                     digits=0)])
+    return header, rows
+
+
 def saturation_rows(summary, n_layers):
     """Share of test activations below 0.01 / above 0.99, per network and layer."""
     header = ["network"] + [f"layer {i}: < 0.01 / > 0.99"
