@@ -1,0 +1,170 @@
+"""Continuing a fitted network: ``warm_start`` and ``partial_fit``.
+
+One owner of the parameters (the training state: the optimiser updates the
+very arrays the estimator reads), the refusals to continue a network whose
+shape or units changed, and scikit-learn's ``MLPClassifier`` semantics of
+``n_iter_``, ``t_``, ``loss_curve_`` and ``validation_scores_``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+
+from sklearn_sparsity import PretrainedMLPClassifier, StackedRBMTransformer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def _early_stopped(**kwargs):
+    """The issue's network: early stopping ends the first fit at epoch 10."""
+    params = dict(pretrain=False, n_epochs=15, early_stopping=True,
+                  n_iter_no_change=3, tol=0.0, learning_rate=0.5,
+                  batch_size=50, random_state=0)
+    return PretrainedMLPClassifier((32,), **{**params, **kwargs})
+
+
+def assert_one_owner(est):
+    """The optimiser updates the arrays the training state and ``coefs_`` hold."""
+    state = est._backprop_state_
+    params = state.coefs + state.intercepts
+    assert len(state.optimizer.params) == len(params)
+    for held, own in zip(state.optimizer.params, params):
+        assert held is own
+    for fitted, own in zip(est.coefs_ + est.intercepts_, params):
+        assert fitted is own
+
+
+def assert_stack_one_owner(stack):
+    for state, W, b, c in zip(stack._cd_states_, stack.coefs_,
+                              stack.intercepts_, stack.visible_intercepts_):
+        assert state.optimizer.params[0] is state.W is W
+        assert state.optimizer.params[1] is state.b is b
+        assert state.optimizer.params[2] is state.c is c
+
+
+def _fit_quietly(est, *args, method="fit", **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return getattr(est, method)(*args, **kwargs)
+
+
+# --------------------------------------------- one owner of the parameters
+def test_warm_start_after_early_stopping_keeps_training(digits):
+    X, y = digits
+    clf = _fit_quietly(_early_stopped(warm_start=True), X, y)
+    assert clf.n_iter_ < 15  # early stopping restored the best epoch's weights
+    assert_one_owner(clf)
+    before = [W.copy() for W in clf.coefs_]
+    start_loss = log_loss(y, clf.predict_proba(X))
+    _fit_quietly(clf, X, y)
+    assert_one_owner(clf)
+    moved = max(np.abs(W - W0).max() for W, W0 in zip(clf.coefs_, before))
+    assert moved > 1e-3
+    assert log_loss(y, clf.predict_proba(X)) < start_loss
+    # The second fit's own loss curve is not flat.
+    second = clf.loss_curve_[-clf.n_iter_:]
+    assert len(set(second)) == len(second)
+
+
+def test_partial_fit_after_early_stopping_keeps_training(digits):
+    X, y = digits
+    clf = _fit_quietly(_early_stopped(), X, y)
+    clf.set_params(early_stopping=False)
+    before = [W.copy() for W in clf.coefs_]
+    start_loss = log_loss(y, clf.predict_proba(X))
+    for _ in range(3):
+        clf.partial_fit(X, y)
+        assert_one_owner(clf)
+    moved = max(np.abs(W - W0).max() for W, W0 in zip(clf.coefs_, before))
+    assert moved > 1e-3
+    assert log_loss(y, clf.predict_proba(X)) < start_loss
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_every_fitting_path_keeps_one_owner(digits, early_stopping):
+    X, y = digits
+    X, y = X[:400], y[:400]
+    clf = _early_stopped(n_epochs=4, warm_start=True,
+                         early_stopping=early_stopping)
+    _fit_quietly(clf, X, y)
+    assert_one_owner(clf)
+    _fit_quietly(clf, X, y)
+    assert_one_owner(clf)
+    clf.set_params(early_stopping=False)
+    clf.partial_fit(X, y)
+    assert_one_owner(clf)
+    stream = _early_stopped(early_stopping=False)
+    stream.partial_fit(X, y, classes=np.unique(y))
+    stream.partial_fit(X, y)
+    assert_one_owner(stream)
+
+
+def test_the_stack_keeps_one_owner(digits, tmp_path):
+    X = digits[0][:300]
+    stack = StackedRBMTransformer((16, 8), n_epochs=2, batch_size=50,
+                                  warm_start=True, validation_fraction=0.1,
+                                  random_state=0).fit(X)
+    assert_stack_one_owner(stack)
+    before = [W.copy() for W in stack.coefs_]
+    stack.fit(X)
+    assert_stack_one_owner(stack)
+    assert all(not np.array_equal(W, W0) for W, W0 in zip(stack.coefs_, before))
+    stack.partial_fit(X)
+    assert_stack_one_owner(stack)
+    # Layers loaded from the cache (unpickled) keep training, too.
+    for _ in range(2):
+        cached = StackedRBMTransformer((16,), n_epochs=2, batch_size=50,
+                                       warm_start=True, memory=str(tmp_path),
+                                       random_state=0).fit(X)
+    assert_stack_one_owner(cached)
+    before = cached.coefs_[0].copy()
+    cached.fit(X)
+    assert not np.array_equal(cached.coefs_[0], before)
+
+
+def test_torch_warm_start_after_early_stopping_keeps_training(digits):
+    torch = pytest.importorskip("torch")
+    X, y = digits
+    X_t = torch.asarray(X[:600], dtype=torch.float32)
+    y_t = torch.asarray(y[:600])
+    with sklearn.config_context(array_api_dispatch=True):
+        clf = _fit_quietly(_early_stopped(warm_start=True, n_epochs=8), X_t,
+                           y_t)
+        assert_one_owner(clf)
+        before = [W.clone() for W in clf.coefs_]
+        _fit_quietly(clf, X_t, y_t)
+        assert_one_owner(clf)
+        moved = max(float((W - W0).abs().max())
+                    for W, W0 in zip(clf.coefs_, before))
+    assert moved > 1e-3
+
+
+def test_a_network_saved_with_joblib_keeps_training(digits):
+    import io
+
+    import joblib
+
+    X, y = digits
+    X, y = X[:400], y[:400]
+    clf = _fit_quietly(_early_stopped(warm_start=True, early_stopping=False,
+                                      n_epochs=3), X, y)
+    buffer = io.BytesIO()
+    joblib.dump(clf, buffer)  # joblib does not keep the arrays' identity
+    buffer.seek(0)
+    loaded = joblib.load(buffer)
+    state = loaded._backprop_state_
+    assert all(held is own for held, own in zip(
+        state.optimizer.params, state.coefs + state.intercepts))
+    before = [W.copy() for W in loaded.coefs_]
+    _fit_quietly(loaded, X, y)
+    assert_one_owner(loaded)
+    assert all(not np.array_equal(W, W0) for W, W0 in zip(loaded.coefs_, before))
