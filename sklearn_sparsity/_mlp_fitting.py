@@ -329,8 +329,8 @@ def fit_network(est, X, y, pretrainer, hooks=(), sample_weight=None):
                          w_train, validation, est.tol)
     report_stop(est, result, validation is not None)
     warn_if_at_chance(state, X_train, y_train, w_train, est.loss)
-    previous = (est.n_iter_, est.t_, est.loss_curve_) if resume else (
-        0, 0, [])
+    previous = ((est.t_, est.loss_curve_, est.validation_scores_) if resume
+                else (0, [], None))
     est._set_network(state, classes, pretrainer_, result, X_train.shape[0],
                       previous)
     return est
@@ -368,13 +368,13 @@ def partial_fit_network(est, X, y, classes, sample_weight):
         state, pretrainer_ = initial_network(
             est, X, classes.shape[0], (stack_seed, init_seed), None,
             sample_weight, backend)
-        previous = (0, 0, [])
+        previous = (0, [], None)
     else:
         state = copy.deepcopy(est._backprop_state_)
         pretrainer_ = getattr(est, "pretrainer_", None)
         if X.dtype != state.coefs[0].dtype:
             X = backend.astype(X, state.coefs[0].dtype, copy=True)
-        previous = (est.n_iter_, est.t_, est.loss_curve_)
+        previous = (est.t_, est.loss_curve_, est.validation_scores_)
     result = est._train(state, X, y_idx, 1, (), sample_weight)
     est._set_network(state, classes, pretrainer_, result, X.shape[0],
                       previous)

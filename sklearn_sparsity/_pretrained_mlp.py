@@ -163,9 +163,10 @@ class PretrainedMLPClassifier(
     warm_start : bool, default=False
         A new ``fit`` continues back-propagation from the fitted network
         (its weights, velocities, momentum schedule and shuffling) for
-        ``n_epochs`` more epochs, keeping ``pretrainer_``; ``n_iter_``,
-        ``t_`` and ``loss_curve_`` accumulate, as in ``MLPClassifier``. The
-        classes and features must be those of the previous fit.
+        ``n_epochs`` more epochs, keeping ``pretrainer_``. As in
+        ``MLPClassifier``, ``n_iter_`` counts the epochs of the last call
+        while ``t_``, ``loss_curve_`` and ``validation_scores_`` accumulate.
+        The classes and features must be those of the previous fit.
     shuffle : bool, default=True
         Reshuffle the training data before every epoch.
     memory : str, joblib.Memory or None, default=None
@@ -188,20 +189,26 @@ class PretrainedMLPClassifier(
         The fitted stack the hidden layers started from (only when
         ``pretrain=True``).
     n_iter_ : int
-        Backpropagation epochs run.
+        Backpropagation epochs run by the last call to ``fit`` (1 after
+        ``partial_fit``), as in ``MLPClassifier``.
     t_ : int
-        Training samples seen by backpropagation.
+        Training samples seen by backpropagation, over every call.
     loss_ : float
         Mean training loss of the last epoch (data term, without the L2
         penalty).
     loss_curve_ : list of float
-        Mean training loss of every epoch.
+        Mean training loss of every epoch, over every call (``warm_start``
+        fits and ``partial_fit`` append to it).
     best_loss_ : float or None
         Lowest training loss (``None`` with early stopping).
     validation_scores_ : list of float or None
-        Validation accuracy after every epoch (early stopping only).
+        Validation accuracy after every epoch with early stopping, over every
+        ``warm_start`` fit (None when no fit used early stopping).
     best_validation_score_ : float or None
-        Best validation accuracy (early stopping only).
+        Best validation accuracy of the last fit, whose best epoch's weights
+        are kept (early stopping only). Unlike ``MLPClassifier``, a
+        ``warm_start`` fit never goes back to an earlier fit's weights: it
+        keeps the best epoch of its own training.
     n_layers_ : int
         Number of layers, input and output included.
     n_outputs_ : int
@@ -504,7 +511,7 @@ class PretrainedMLPClassifier(
     def _set_network(self, state, classes, pretrainer, result, n_train,
                      previous):
         """All fitted attributes at once, from a finished training run."""
-        n_iter, t, loss_curve = previous
+        t, loss_curve, scores = previous
         backend = state.optimizer.backend
         # Numeric classes live with the weights (predict returns them there).
         self.classes_ = (backend.asarray(classes) if backend is not NUMPY
@@ -513,13 +520,15 @@ class PretrainedMLPClassifier(
         self.intercepts_ = state.intercepts
         if pretrainer is not None:
             self.pretrainer_ = pretrainer
-        self.n_iter_ = n_iter + result["n_iter"]
+        self.n_iter_ = result["n_iter"]  # this call's epochs, as in sklearn
         self.t_ = t + result["n_iter"] * n_train
         self.loss_curve_ = [*loss_curve, *result["loss_curve"]]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
         self.best_loss_ = (None if self.early_stopping
                            else float(min(self.loss_curve_, default=np.nan)))
-        self.validation_scores_ = result["validation_scores"]
+        self.validation_scores_ = (scores if result["validation_scores"] is None
+                                   else [*(scores or []),
+                                         *result["validation_scores"]])
         self.best_validation_score_ = result["best_validation_score"]
         self.n_layers_ = len(state.coefs) + 1
         self.n_outputs_ = classes.shape[0]

@@ -168,3 +168,54 @@ def test_a_network_saved_with_joblib_keeps_training(digits):
     _fit_quietly(loaded, X, y)
     assert_one_owner(loaded)
     assert all(not np.array_equal(W, W0) for W, W0 in zip(loaded.coefs_, before))
+
+
+# ------------------------------------- counting epochs, as scikit-learn does
+def _iris():
+    from sklearn.datasets import load_iris
+
+    return load_iris(return_X_y=True)
+
+
+def _counters(est):
+    scores = getattr(est, "validation_scores_", None)
+    return (est.n_iter_, len(est.loss_curve_), est.t_,
+            None if scores is None else len(scores))
+
+
+def test_warm_start_and_partial_fit_count_like_mlpclassifier():
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = _iris()
+    # No stopping criterion in either (tol=None; a huge n_iter_no_change).
+    ours = dict(pretrain=False, tol=None, random_state=0, batch_size=200)
+    theirs = dict(solver="sgd", random_state=0, n_iter_no_change=10**6)
+    runs = [
+        # warm_start: two fits of 3 epochs.
+        (lambda: PretrainedMLPClassifier((8,), n_epochs=3, warm_start=True,
+                                         **ours),
+         lambda: MLPClassifier((8,), max_iter=3, warm_start=True, **theirs),
+         lambda est: est.fit(X, y).fit(X, y)),
+        # Early stopping: validation scores accumulate like the losses.
+        (lambda: PretrainedMLPClassifier(
+            (8,), n_epochs=4, warm_start=True, early_stopping=True,
+            **{**ours, "tol": 0.0, "n_iter_no_change": 100}),
+         lambda: MLPClassifier((8,), max_iter=4, warm_start=True,
+                               early_stopping=True,
+                               **{**theirs, "n_iter_no_change": 100}),
+         lambda est: est.fit(X, y).fit(X, y)),
+        # partial_fit, three calls; and a fit followed by a partial_fit.
+        (lambda: PretrainedMLPClassifier((8,), **ours),
+         lambda: MLPClassifier((8,), **theirs),
+         lambda est: [est.partial_fit(X, y, classes=[0, 1, 2])
+                      for _ in range(3)][-1]),
+        (lambda: PretrainedMLPClassifier((8,), n_epochs=3, **ours),
+         lambda: MLPClassifier((8,), max_iter=3, **theirs),
+         lambda est: est.fit(X, y).partial_fit(X, y)),
+    ]
+    for make_ours, make_theirs, fit in runs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            expected = _counters(fit(make_theirs()))
+            assert _counters(fit(make_ours())) == expected
+    assert expected == (1, 4, 600, None)
