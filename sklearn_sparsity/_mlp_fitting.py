@@ -170,18 +170,47 @@ def initial_network(est, X_train, n_outputs, seeds, pretrainer, sample_weight,
     return state, pretrainer
 
 
-def split_validation(X, y_idx, sample_weight, fraction, seed, backend=NUMPY):
-    """Hold out ``fraction`` of the data, stratified when every class can be.
+def check_stratifiable(y_idx, fraction, classes):
+    """Raise unless a stratified split can put every class on both sides.
+
+    scikit-learn's ``train_test_split`` refuses the same cases; this says
+    what to do about them in the terms of ``early_stopping``.
+    """
+    counts = np.bincount(y_idx)
+    n_samples = y_idx.shape[0]
+    n_classes = int(np.count_nonzero(counts))
+    rarest = int(np.argmin(np.where(counts > 0, counts, n_samples + 1)))
+    if counts[rarest] < 2:
+        raise ValueError(
+            "early_stopping=True holds out a stratified validation set, which "
+            "needs at least 2 samples of every class, but class "
+            f"{np.asarray(classes).tolist()[rarest]!r} has {counts[rarest]}. "
+            "Pass more samples of it, or set early_stopping=False."
+        )
+    n_val = int(np.ceil(fraction * n_samples))
+    if not n_classes <= n_val <= n_samples - n_classes:
+        raise ValueError(
+            f"early_stopping=True with validation_fraction={fraction} holds "
+            f"out {n_val} of {n_samples} samples, but a stratified split needs "
+            f"at least one sample of each of the {n_classes} classes on each "
+            "side. Change validation_fraction, pass more samples, or set "
+            "early_stopping=False."
+        )
+
+
+def split_validation(X, y_idx, sample_weight, fraction, seed, backend=NUMPY,
+                     classes=None):
+    """Hold out ``fraction`` of the data, stratified.
 
     Returns ``X_train, y_train, w_train, (X_val, y_val, w_val)``; labels and
     weights are host arrays, ``X``'s parts stay in its namespace (the row
-    indices are drawn on the host).
+    indices are drawn on the host). A ``ValueError`` (see
+    :func:`check_stratifiable`, ``classes`` name the labels in it) when some
+    class cannot be on both sides.
     """
-    n_classes = np.unique(y_idx).shape[0]
-    n_val = int(np.ceil(fraction * X.shape[0]))
-    counts = np.bincount(y_idx)
-    stratify = (y_idx if counts[counts > 0].min() >= 2
-                and n_classes <= n_val <= X.shape[0] - n_classes else None)
+    check_stratifiable(y_idx, fraction, np.arange(np.max(y_idx) + 1)
+                       if classes is None else classes)
+    stratify = y_idx
     if backend is not NUMPY:
         rows = train_test_split(
             np.arange(X.shape[0]), y_idx,
@@ -314,7 +343,7 @@ def fit_network(est, X, y, pretrainer, hooks=(), sample_weight=None):
     if est.early_stopping:
         X_train, y_train, w_train, validation = split_validation(
             X, y_idx, sample_weight, est.validation_fraction,
-            int(split_seed), backend)
+            int(split_seed), backend, classes)
 
     if resume:
         state = copy.deepcopy(est._backprop_state_)
@@ -341,6 +370,13 @@ def partial_fit_network(est, X, y, classes, sample_weight):
     The first call builds the network (pretrained on this chunk, or drawn).
     """
     check_variant(est)
+    if est.early_stopping:
+        raise ValueError(
+            "partial_fit does not support early_stopping=True (as in "
+            "MLPClassifier): each call is one epoch on its own rows, with no "
+            "held-out set to stop on. Set early_stopping=False for "
+            "partial_fit, or use fit."
+        )
     first = not hasattr(est, "_backprop_state_")
     if not first:
         check_resumable(est)
@@ -359,7 +395,16 @@ def partial_fit_network(est, X, y, classes, sample_weight):
                 f"classes must hold at least 2 classes; got {classes!r}.")
     else:
         est._check_backend(backend, "partial_fit", X)
-        classes = to_numpy(est.classes_)
+        fitted = to_numpy(est.classes_)
+        if classes is not None and not np.array_equal(
+                np.unique(np.asarray(to_numpy(classes))), fitted):
+            raise ValueError(
+                f"classes={to_numpy(classes)!r} is not the same as on the "
+                f"first call to partial_fit ({fitted.tolist()}). Pass the same "
+                "classes (or classes=None) to continue this network, or start "
+                "a new one (fit, or partial_fit on a fresh estimator)."
+            )
+        classes = fitted
     y_idx = encode_labels(y, classes)
     if first:
         rng = check_random_state(est.random_state)

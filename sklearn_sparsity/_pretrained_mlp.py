@@ -130,7 +130,12 @@ class PretrainedMLPClassifier(
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified) and
         stop when the validation accuracy has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best weights are kept.
+        ``n_iter_no_change`` epochs; the best weights are kept. A
+        ``ValueError`` when some class cannot be on both sides of the split
+        (fewer than 2 samples, or a held-out part smaller than the number of
+        classes); ``MLPClassifier`` stratifies binary problems only, we
+        stratify every problem so that each class is validated.
+        ``partial_fit`` does not support it.
     validation_fraction : float, default=0.1
         Held-out fraction for early stopping.
     n_iter_no_change : int, default=10
@@ -397,8 +402,8 @@ class PretrainedMLPClassifier(
         ``partial_fit`` and start from it with ``fit(X, y,
         pretrainer=stack)``, then continue with ``partial_fit``). Every call,
         the first included, is one epoch of back-propagation over its rows
-        and one epoch of the momentum schedule; ``early_stopping`` and
-        ``tol`` are not used.
+        and one epoch of the momentum schedule; ``tol`` is not used, and
+        ``early_stopping=True`` is refused, as in ``MLPClassifier``.
 
         Parameters
         ----------
@@ -407,7 +412,8 @@ class PretrainedMLPClassifier(
         y : array-like of shape (n_samples,)
             Its class labels.
         classes : array-like of shape (n_classes,), default=None
-            All classes; required on the first call, ignored afterwards.
+            All classes; required on the first call. Later calls may pass
+            the same classes or None (other classes: ``ValueError``).
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows (see :meth:`fit`).
 

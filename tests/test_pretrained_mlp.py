@@ -494,13 +494,17 @@ def test_the_defaults_learn_without_pretraining(digits):
 
 
 def test_early_stopping_with_a_class_too_small_to_stratify(small):
+    # Refused, as scikit-learn's stratified split does (it used to fall back
+    # silently to an unstratified split; more cases in test_resuming.py).
     X, y = small
     y = y.copy()
     y[0] = 99  # a class with one sample
     clf = PretrainedMLPClassifier((16,), early_stopping=True,
                                   **{**FAST, "tol": 0.0})
-    clf.fit(X, y)
-    assert 99 in clf.classes_ and len(clf.validation_scores_) >= 1
+    with pytest.raises(ValueError, match="class 99 has 1"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
 
 
 # ------------------------------------------------ ReLU and Gaussian input

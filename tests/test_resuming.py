@@ -219,3 +219,95 @@ def test_warm_start_and_partial_fit_count_like_mlpclassifier():
             expected = _counters(fit(make_theirs()))
             assert _counters(fit(make_ours())) == expected
     assert expected == (1, 4, 600, None)
+
+
+# ------------------------------------------- refusals scikit-learn makes too
+def _snapshot(est):
+    return {name: (value.copy() if isinstance(value, np.ndarray) else
+                   [v.copy() for v in value] if isinstance(value, list)
+                   and value and isinstance(value[0], np.ndarray)
+                   else list(value) if isinstance(value, list) else value)
+            for name, value in vars(est).items()
+            if name.endswith("_") and not name.startswith("_")}
+
+
+def assert_unchanged(est, before):
+    after = _snapshot(est)
+    assert after.keys() == before.keys()
+    for name, value in before.items():
+        if isinstance(value, list) and value and isinstance(value[0],
+                                                            np.ndarray):
+            assert all(np.array_equal(a, b) for a, b in zip(after[name], value))
+        else:
+            assert np.array_equal(after[name], value), name
+
+
+def test_partial_fit_refuses_other_classes_like_mlpclassifier(digits):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = digits
+    X, y = X[:200], (digits[1][:200] % 2)
+    with pytest.raises(ValueError, match="is not the same as on last call"):
+        MLPClassifier((4,)).partial_fit(X, y, classes=[0, 1]).partial_fit(
+            X, y, classes=[1, 2])
+    clf = _early_stopped(early_stopping=False).partial_fit(X, y,
+                                                           classes=[0, 1])
+    before = _snapshot(clf)
+    with pytest.raises(ValueError, match=r"classes=array\(\[1, 2\]\) is not "
+                       r"the same as on the first call to partial_fit "
+                       r"\(\[0, 1\]\)\. Pass the same classes"):
+        clf.partial_fit(X, y, classes=np.array([1, 2]))
+    assert_unchanged(clf, before)
+    clf.partial_fit(X, y, classes=[1, 0])  # the same classes, in any order
+    clf.partial_fit(X, y)
+
+
+def test_partial_fit_refuses_early_stopping_like_mlpclassifier(digits):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = digits
+    with pytest.raises(ValueError, match="partial_fit does not support "
+                       "early_stopping=True"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=range(10))
+    clf = _early_stopped()
+    with pytest.raises(ValueError, match="partial_fit does not support "
+                       "early_stopping=True .* Set early_stopping=False"):
+        clf.partial_fit(X, y, classes=range(10))
+    assert not hasattr(clf, "coefs_")
+    fitted = _fit_quietly(_early_stopped(n_epochs=2), X, y)
+    before = _snapshot(fitted)
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        fitted.partial_fit(X, y)
+    assert_unchanged(fitted, before)
+
+
+@pytest.mark.parametrize("n_samples, labels, fraction, match", [
+    (2, [0, 1], 0.1, "class 0 has 1"),  # used to fit on scores of 0.0
+    (40, [0] * 20 + [1] * 19 + [7], 0.1, "class 7 has 1"),
+    (40, [0, 1, 2, 3] * 10, 0.05, "holds out 2 of 40 samples, but .* each "
+                                  "of the 4 classes on each side"),
+    (40, [0, 1, 2, 3] * 10, 0.95, "holds out 38 of 40"),
+])
+def test_early_stopping_refuses_a_split_it_cannot_stratify(
+        digits, n_samples, labels, fraction, match):
+    X = digits[0][:n_samples]
+    y = np.array(labels)
+    clf = _early_stopped(validation_fraction=fraction, n_epochs=2)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="early_stopping=False"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_") and not hasattr(clf, "classes_")
+    # A fitted classifier keeps its previous fit.
+    fitted = _fit_quietly(_early_stopped(n_epochs=2), digits[0][:300],
+                          digits[1][:300])
+    before = _snapshot(fitted)
+    with pytest.raises(ValueError, match=match):
+        fitted.set_params(validation_fraction=fraction).fit(X, y)
+    assert_unchanged(fitted, before)
+    # scikit-learn refuses the two-sample case too.
+    if n_samples == 2:
+        from sklearn.neural_network import MLPClassifier
+
+        with pytest.raises(ValueError):
+            MLPClassifier(early_stopping=True).fit(X, y)
