@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_features, check_is_fitted
 
 from ._array_api import to_numpy
 from ._backend import NUMPY, get_backend
@@ -53,14 +53,46 @@ def check_variant(est):
         )
 
 
-def check_resumable(est):
-    """A fitted network continues only with the activation it was trained with."""
-    fitted = est._backprop_state_.activation
-    if fitted != est.activation:
+def network_settings(est):
+    """The parameters that decide the shape and units of ``est``'s network.
+
+    A ``warm_start`` fit or a ``partial_fit`` continues a network only with
+    the values it was built with (see :func:`check_resumable`).
+    """
+    return {"hidden_layer_sizes": check_hidden_layer_sizes(est.hidden_layer_sizes),
+            "activation": est.activation, "loss": est.loss,
+            "visible_units": est.visible_units}
+
+
+def check_resumable(est, X, method):
+    """Raise unless ``est``'s fitted network can continue on ``X`` as it is.
+
+    Everything that decides the network's shape or units must be what it was
+    built with: the hidden layer sizes, the activation, the loss (the output
+    units), the visible units and the number of features (the classes are
+    checked with the labels).
+    """
+    state = est._backprop_state_
+    built = {**getattr(est, "_network_settings_", {}),
+             "hidden_layer_sizes": tuple(W.shape[1] for W in state.coefs[:-1]),
+             "activation": state.activation}
+    now = network_settings(est)
+    changed = [f"{name}={now[name]!r} (fitted with {built[name]!r})"
+               for name in now if name in built and now[name] != built[name]]
+    try:
+        n_features = _num_features(X)
+    except TypeError:  # not array-like: validate_data says so
+        n_features = est.n_features_in_
+    if n_features != est.n_features_in_:
+        changed.append(f"X has {n_features} features (fitted with "
+                       f"{est.n_features_in_})")
+    if changed:
+        how = ("set warm_start=False to fit a new network" if method == "fit"
+               else "fit a new network (fit with warm_start=False)")
         raise ValueError(
-            f"warm_start and partial_fit continue a network with {fitted} "
-            f"hidden units, but activation={est.activation!r}; fit a new "
-            "network to change it."
+            f"{type(est).__name__}.{method}() continues the fitted network, "
+            "but what decides its shape or units changed: "
+            f"{'; '.join(changed)}. Restore the fitted value, or {how}."
         )
 
 
@@ -315,7 +347,7 @@ def fit_network(est, X, y, pretrainer, hooks=(), sample_weight=None):
     check_variant(est)
     resume = est.warm_start and hasattr(est, "_backprop_state_")
     if resume:
-        check_resumable(est)
+        check_resumable(est, X, "fit")
     X, y, sample_weight = est._validate_training_data(
         X, y, sample_weight, reset=not resume)
     backend = get_backend(X)
@@ -325,7 +357,8 @@ def fit_network(est, X, y, pretrainer, hooks=(), sample_weight=None):
     if resume and not np.array_equal(np.unique(y), classes):
         raise ValueError(
             f"warm_start=True continues a network trained on the classes "
-            f"{classes.tolist()}; y has {np.unique(y).tolist()}."
+            f"{classes.tolist()}; y has {np.unique(y).tolist()}. Set "
+            "warm_start=False to fit a new network on these classes."
         )
     if classes.shape[0] < 2:
         raise ValueError(
@@ -379,7 +412,7 @@ def partial_fit_network(est, X, y, classes, sample_weight):
         )
     first = not hasattr(est, "_backprop_state_")
     if not first:
-        check_resumable(est)
+        check_resumable(est, X, "partial_fit")
     X, y, sample_weight = est._validate_training_data(
         X, y, sample_weight, reset=first)
     backend = get_backend(X)

@@ -39,6 +39,7 @@ from ._mlp_fitting import (
     check_fit_settings,
     fit_network,
     network_layers,
+    network_settings,
     partial_fit_network,
 )
 from ._stacked_rbm import StackedRBMTransformer
@@ -171,7 +172,10 @@ class PretrainedMLPClassifier(
         ``n_epochs`` more epochs, keeping ``pretrainer_``. As in
         ``MLPClassifier``, ``n_iter_`` counts the epochs of the last call
         while ``t_``, ``loss_curve_`` and ``validation_scores_`` accumulate.
-        The classes and features must be those of the previous fit.
+        The network's shape and units cannot change: a ``ValueError`` when
+        ``hidden_layer_sizes``, ``activation``, ``loss``, ``visible_units``,
+        the features or the classes differ from the previous fit's (set
+        ``warm_start=False`` to fit a new network).
     shuffle : bool, default=True
         Reshuffle the training data before every epoch.
     memory : str, joblib.Memory or None, default=None
@@ -540,6 +544,7 @@ class PretrainedMLPClassifier(
         self.n_outputs_ = classes.shape[0]
         self.out_activation_ = output_activation(self.loss)
         self._backprop_state_ = state
+        self._network_settings_ = network_settings(self)
 
     # ------------------------------------------------------------ predict
     def _validate_predict_input(self, X, method):

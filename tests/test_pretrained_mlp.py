@@ -533,7 +533,8 @@ def test_relu_needs_pretrain_false_and_keeps_its_activation(small):
     clf = PretrainedMLPClassifier((8,), activation="relu", pretrain=False,
                                   warm_start=True, **FAST).fit(X, y)
     clf.set_params(activation="logistic")
-    with pytest.raises(ValueError, match="relu hidden units"):
+    with pytest.raises(ValueError, match="activation='logistic' .fitted "
+                       "with 'relu'.*warm_start=False"):
         clf.fit(X, y)
 
 

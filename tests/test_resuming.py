@@ -311,3 +311,46 @@ def test_early_stopping_refuses_a_split_it_cannot_stratify(
 
         with pytest.raises(ValueError):
             MLPClassifier(early_stopping=True).fit(X, y)
+
+
+# ------------------------------------- a continued network keeps its shape
+@pytest.mark.parametrize("change, match", [
+    ({"hidden_layer_sizes": (4,)}, r"hidden_layer_sizes=\(4,\) \(fitted with "
+                                   r"\(32,\)\)"),
+    ({"hidden_layer_sizes": (8, 8)}, "hidden_layer_sizes=.8, 8. .fitted"),
+    ({"activation": "relu"}, "activation='relu' .fitted with 'logistic'."),
+    ({"loss": "squared_error"}, "loss='squared_error' .fitted with "
+                                "'log_loss'."),
+    ({"visible_units": "gaussian"}, "visible_units='gaussian'"),
+    ("features", "X has 10 features .fitted with 64."),
+])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_continued_network_refuses_a_new_shape(digits, change, match, method):
+    X, y = digits
+    X, y = X[:200], y[:200]
+    clf = _early_stopped(early_stopping=False, warm_start=True, n_epochs=2)
+    clf = _fit_quietly(clf, X, y)
+    before = _snapshot(clf)
+    if change == "features":
+        X = X[:, :10]
+    else:
+        clf.set_params(**change)
+    with pytest.raises(ValueError, match=match) as error:
+        getattr(clf, method)(X, y)
+    assert "Restore the fitted value" in str(error.value)
+    assert "warm_start=False" in str(error.value)
+    assert_unchanged(clf, before)
+
+
+def test_warm_start_refuses_new_classes_and_keeps_the_fit(digits):
+    X, y = digits
+    clf = _fit_quietly(_early_stopped(early_stopping=False, warm_start=True,
+                                      n_epochs=2), X[:200], y[:200])
+    before = _snapshot(clf)
+    with pytest.raises(ValueError, match="classes .*warm_start=False"):
+        clf.fit(X[:200], y[:200] % 3)
+    assert_unchanged(clf, before)
+    # Restoring the parameter, or warm_start=False, fits again.
+    clf.set_params(hidden_layer_sizes=(4,), warm_start=False)
+    assert [W.shape[1] for W in _fit_quietly(clf, X[:200], y[:200]).coefs_
+            ] == [4, 10]
