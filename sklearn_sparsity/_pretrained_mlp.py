@@ -484,7 +484,7 @@ class PretrainedMLPClassifier(
             dtype=get_backend(X).float_dtypes(), reset=reset,
         )
         if self.pretrain and reset:
-            UNITS[self.visible_units].check_input(X, type(self).__name__)
+            X = UNITS[self.visible_units].check_input(X, type(self).__name__)
         y = to_numpy(y)
         check_classification_targets(y)
         return X, y, check_weights(sample_weight, X.shape[0])
