@@ -53,6 +53,25 @@ def check_variant(est):
         )
 
 
+#: The back-propagation rate of ``learning_rate="auto"``, per activation:
+#: the paper's 0.1 for sigmoid networks; for ReLU networks 0.03, measured on
+#: digits / 16 (stratified 75/25 split, (128, 128), pretrain=False, seeds
+#: 0-4): 0.1 is at the edge of stability (batch_size=20: the loss jumps by up
+#: to 0.4 and the stopping rule ends training at epochs 22-28, accuracy
+#: 0.89-0.98), 0.05 there at batch_size=10 (accuracy 0.91-0.97); 0.03 trains
+#: smoothly at batch sizes 10, 20 and 100 (largest loss rise 0.08, accuracy
+#: 0.967-0.980) and still converges within the default 200 epochs at
+#: batch_size=100 (161-195 epochs; 0.02 needs more).
+AUTO_LEARNING_RATES = {"logistic": 0.1, "relu": 0.03}
+
+
+def backprop_learning_rate(est):
+    """The back-propagation rate of ``est`` (``"auto"`` resolved)."""
+    if isinstance(est.learning_rate, str):  # "auto"
+        return AUTO_LEARNING_RATES[est.activation]
+    return est.learning_rate
+
+
 def network_settings(est):
     """The parameters that decide the shape and units of ``est``'s network.
 

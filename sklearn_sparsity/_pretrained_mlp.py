@@ -36,6 +36,7 @@ from ._base import (
     check_weights,
 )
 from ._mlp_fitting import (
+    backprop_learning_rate,
     check_fit_settings,
     fit_network,
     network_layers,
@@ -111,8 +112,13 @@ class PretrainedMLPClassifier(
         for ``"gaussian"``).
     n_epochs : int, default=200
         Maximum number of backpropagation epochs.
-    learning_rate : float, default=0.1
-        Backpropagation step size.
+    learning_rate : float or "auto", default="auto"
+        Backpropagation step size. ``"auto"``: 0.1 for ``"logistic"``
+        hidden units (the paper's rate) and 0.03 for ``"relu"`` ones, about
+        three times below where ReLU training became unstable on digits
+        (0.1 at ``batch_size=20``, 0.05 at 10: jumps of the loss, and
+        accuracy down to 0.89; 0.03: 0.967-0.980 at batch sizes 10 to 100,
+        5 seeds). Resolved in ``learning_rate_``.
     batch_size : int, default=100
         Minibatch size, for pretraining and backpropagation.
     momentum : float or (float, float), default=(0.5, 0.9)
@@ -197,6 +203,9 @@ class PretrainedMLPClassifier(
     pretrainer_ : StackedRBMTransformer
         The fitted stack the hidden layers started from (only when
         ``pretrain=True``).
+    learning_rate_ : float
+        The backpropagation rate used (``learning_rate`` with ``"auto"``
+        resolved).
     n_iter_ : int
         Backpropagation epochs run by the last call to ``fit`` (1 after
         ``partial_fit``), as in ``MLPClassifier``.
@@ -279,7 +288,8 @@ class PretrainedMLPClassifier(
             "array-like",
         ],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"),
+                          StrOptions({"auto"})],
         "loss": [StrOptions(set(LOSSES))],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -304,7 +314,7 @@ class PretrainedMLPClassifier(
         pretrain_learning_rate=0.1,
         visible_units="bernoulli",
         n_epochs=200,
-        learning_rate=0.1,
+        learning_rate="auto",
         batch_size=100,
         momentum=(0.5, 0.9),
         momentum_schedule="linear",
@@ -505,7 +515,7 @@ class PretrainedMLPClassifier(
                           else backend.asarray(w_val, np.float64))
         return train_backprop(
             state, X, y_idx, n_epochs=n_epochs, batch_size=self.batch_size,
-            learning_rate=self.learning_rate, loss=self.loss,
+            learning_rate=backprop_learning_rate(self), loss=self.loss,
             first_trainable=0 if self.finetune else len(state.coefs) - 1,
             shuffle=self.shuffle, tol=tol,
             n_iter_no_change=self.n_iter_no_change, validation=validation,
@@ -531,6 +541,7 @@ class PretrainedMLPClassifier(
         if pretrainer is not None:
             self.pretrainer_ = pretrainer
         self.n_iter_ = result["n_iter"]  # this call's epochs, as in sklearn
+        self.learning_rate_ = backprop_learning_rate(self)
         self.t_ = t + result["n_iter"] * n_train
         self.loss_curve_ = [*loss_curve, *result["loss_curve"]]
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan

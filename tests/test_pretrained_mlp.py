@@ -526,6 +526,34 @@ def test_drelu_learns_with_sparse_rectified_activations(digits):
     assert start.coefs_[0].std() == pytest.approx(np.sqrt(2 / 64), rel=0.05)
 
 
+def test_the_relu_default_rate_is_stable(digits):
+    # At the old default (0.1) this network scored 0.898: the loss jumped and
+    # the stopping rule ended training at epoch 22.
+    X, y = digits
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    clf = PretrainedMLPClassifier((128, 128), pretrain=False, activation="relu",
+                                  n_epochs=40, batch_size=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_tr, y_tr)
+    assert clf.learning_rate_ == 0.03
+    assert clf.score(X_te, y_te) >= 0.96
+    rises = np.diff(clf.loss_curve_)
+    assert rises.max() < 0.06
+
+
+@pytest.mark.parametrize("activation, rate", [("logistic", 0.1), ("relu", 0.03)])
+def test_auto_learning_rate_is_the_explicit_rate(small, activation, rate):
+    X, y = small
+    common = dict(pretrain=False, activation=activation, **FAST)
+    auto = PretrainedMLPClassifier((8,), **common).fit(X, y)
+    explicit = PretrainedMLPClassifier((8,), learning_rate=rate,
+                                       **common).fit(X, y)
+    assert auto.learning_rate == "auto" and auto.learning_rate_ == rate
+    for a, b in zip(auto.coefs_, explicit.coefs_):
+        assert_array_equal(a, b)
+
+
 def test_relu_needs_pretrain_false_and_keeps_its_activation(small):
     X, y = small
     with pytest.raises(ValueError, match="pretrain=False"):
