@@ -103,8 +103,10 @@ def check_resumable(est, X, method):
     except TypeError:  # not array-like: validate_data says so
         n_features = est.n_features_in_
     if n_features != est.n_features_in_:
-        changed.append(f"X has {n_features} features (fitted with "
-                       f"{est.n_features_in_})")
+        # scikit-learn's wording, which its estimator checks expect.
+        changed.append(f"X has {n_features} features, but "
+                       f"{type(est).__name__} is expecting "
+                       f"{est.n_features_in_} features as input")
     if changed:
         how = ("set warm_start=False to fit a new network" if method == "fit"
                else "fit a new network (fit with warm_start=False)")

@@ -322,7 +322,8 @@ def test_early_stopping_refuses_a_split_it_cannot_stratify(
     ({"loss": "squared_error"}, "loss='squared_error' .fitted with "
                                 "'log_loss'."),
     ({"visible_units": "gaussian"}, "visible_units='gaussian'"),
-    ("features", "X has 10 features .fitted with 64."),
+    ("features", "X has 10 features, but PretrainedMLPClassifier is "
+                 "expecting 64 features as input"),
 ])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_a_continued_network_refuses_a_new_shape(digits, change, match, method):
