@@ -226,8 +226,10 @@ class BackpropState:
     coefs, intercepts : list of ndarray
         Weights ``(n_in, n_out)`` and biases of every layer, output last.
     optimizer : MomentumSGD
-        Holds ``coefs + intercepts``, their velocities, the momentum
-        schedule and the epochs done (``optimizer.epoch``).
+        Holds ``coefs + intercepts`` (these very arrays, never copies, also
+        after unpickling or restoring the best epoch: the state owns them),
+        their velocities, the momentum schedule and the epochs done
+        (``optimizer.epoch``).
     generator : numpy.random.Generator or device generator
         Draws the shuffles.
     order : ndarray of int or None
@@ -248,6 +250,13 @@ class BackpropState:
     def epoch(self):
         """Epochs done."""
         return self.optimizer.epoch
+
+    def __setstate__(self, attributes):
+        # The state owns the parameters; the optimiser updates these very
+        # arrays, also after a pickler that does not keep arrays' identity
+        # (joblib's) has copied them.
+        self.__dict__.update(attributes)
+        self.optimizer.params = self.coefs + self.intercepts
 
 
 def init_backprop_state(coefs, intercepts, generator, *, weight_decay, momentum,
@@ -290,7 +299,7 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
     ----------
     state : BackpropState
         Updated in place; with ``validation``, its parameters end as the best
-        epoch's.
+        epoch's (copied into its arrays, which stay the optimiser's).
     X : ndarray or CSR matrix of shape (n_samples, n_features)
     y_index : ndarray of int of shape (n_samples,)
         Class indices.
@@ -363,10 +372,9 @@ def train_backprop(state, X, y_index, *, n_epochs, batch_size, learning_rate,
                      learning_rate=learning_rate, weights=coefs, stop=stop,
                      hooks=hooks, first_epoch=state.epoch, state=state,
                      backend=backend)
-    if keep is not None and keep.best_params is not None:
-        best = keep.best_params
-        state.coefs = best[:len(coefs)]
-        state.intercepts = best[len(coefs):]
+    if keep is not None:
+        # In place: the optimiser keeps updating the state's own arrays.
+        keep.restore()
     losses = [values["loss"] for values in run.history]
     scores = ([values["validation_score"] for values in run.history]
               if validation is not None else None)

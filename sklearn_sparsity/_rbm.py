@@ -162,7 +162,8 @@ class CDState:
     c : ndarray of shape (n_visible,)
         Visible biases.
     optimizer : MomentumSGD
-        Holds ``[W, b, c]``, their velocities, the momentum schedule and the
+        Holds ``[W, b, c]`` (these very arrays, also after unpickling: the
+        state owns them), their velocities, the momentum schedule and the
         number of epochs done (``optimizer.epoch``).
     generator : numpy.random.Generator or device generator
         Draws the shuffles and the Gibbs samples (for array API arrays, a
@@ -194,6 +195,14 @@ class CDState:
     def epoch(self):
         """Epochs done."""
         return self.optimizer.epoch
+
+    def __setstate__(self, attributes):
+        # The state owns W, b and c; the optimiser updates those very arrays.
+        # A pickler that does not keep arrays' identity (joblib's, used by
+        # the layer cache) would otherwise hand back an optimiser updating
+        # copies that nothing reads.
+        self.__dict__.update(attributes)
+        self.optimizer.params = [self.W, self.b, self.c]
 
 
 def _monitor_rows(X, n_rows, backend=NUMPY):

@@ -311,7 +311,7 @@ class StackedRBMTransformer(
             # Bernoulli units train on [0, 1]; a fitted stack is defined for
             # any finite input (test data scaled with training statistics may
             # stray a little outside [0, 1]).
-            UNITS[self.visible_units].check_input(X, type(self).__name__)
+            X = UNITS[self.visible_units].check_input(X, type(self).__name__)
         return X
 
     def _layer_settings(self):

@@ -131,7 +131,14 @@ class NoImprovement:
 
 
 class KeepBest:
-    """Keep a copy of the parameters whenever a monitored value improves."""
+    """Keep a copy of the parameters whenever a monitored value improves.
+
+    The copies are snapshots only: :meth:`restore` writes the best values
+    back *into* the training run's own arrays, so the arrays the optimiser
+    updates stay the ones the run (and the estimator) reads. Replacing the
+    run's arrays by the snapshots would detach them from the optimiser, and
+    every later training step would update arrays nothing reads.
+    """
 
     def __init__(self, monitor, params, backend=NUMPY):
         self.monitor = monitor
@@ -143,6 +150,13 @@ class KeepBest:
         if self.monitor.improved:
             self.best_params = [self.backend.copy(p) for p in self.params]
         return False
+
+    def restore(self):
+        """Copy the best values into the parameters, in place (if any)."""
+        if self.best_params is None:
+            return
+        for param, best in zip(self.params, self.best_params):
+            self.backend.copy_(param, best)
 
 
 @dataclass

@@ -202,7 +202,8 @@ def test_warm_start_partial_fit_and_gaussian_units(digits, name):
         R = gaussian.inverse_transform(gaussian.transform(Z_xp))
     assert len(stack.history_[0]["hspm"]) == 4
     assert len(chunks.history_[1]["hspm"]) == 2
-    assert clf.n_iter_ == 6 and online.n_iter_ == 2
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 6
+    assert online.n_iter_ == 1 and len(online.loss_curve_) == 2
     for a in (stack.coefs_[1], chunks.coefs_[1], gaussian.coefs_[0], R,
               clf.coefs_[0], online.coefs_[-1]):
         _check_in_namespace(a, module, "float64", device)

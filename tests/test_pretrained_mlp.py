@@ -387,19 +387,21 @@ def test_bad_parameters_are_rejected_clearly(small, params, match):
 
 
 # ----------------------------------------- streaming, warm starts, weights
-def test_warm_start_accumulates_like_mlpclassifier(small):
+def test_warm_start_counts_like_mlpclassifier(small):
+    # n_iter_ counts the last fit's epochs; t_ and loss_curve_ accumulate
+    # (compared with scikit-learn itself in test_resuming.py).
     X, y = small
     clf = PretrainedMLPClassifier((16,), warm_start=True, **FAST).fit(X, y)
     first_pretrainer = clf.pretrainer_
     first_curve = list(clf.loss_curve_)
     clf.fit(X, y)
-    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 10
+    assert clf.n_iter_ == 5 and len(clf.loss_curve_) == 10
     assert clf.loss_curve_[:5] == first_curve
     assert clf.pretrainer_ is first_pretrainer  # not pretrained again
     assert clf.t_ == 10 * len(y)
     with pytest.raises(ValueError, match="classes"):
         clf.fit(X[y < 5], y[y < 5])
-    assert clf.n_iter_ == 10  # the failed fit changed nothing
+    assert len(clf.loss_curve_) == 10  # the failed fit changed nothing
 
 
 def test_partial_fit(small):
@@ -409,7 +411,7 @@ def test_partial_fit(small):
         clf.partial_fit(X[:50], y[:50])
     for X_chunk, y_chunk in zip(np.array_split(X, 4), np.array_split(y, 4)):
         clf.partial_fit(X_chunk, y_chunk, classes=np.unique(y))
-    assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 4
     assert hasattr(clf, "pretrainer_")  # pretrained on the first chunk
     assert clf.predict(X).shape == y.shape
     with pytest.raises(ValueError, match="not in classes_"):
@@ -492,13 +494,17 @@ def test_the_defaults_learn_without_pretraining(digits):
 
 
 def test_early_stopping_with_a_class_too_small_to_stratify(small):
+    # Refused, as scikit-learn's stratified split does (it used to fall back
+    # silently to an unstratified split; more cases in test_resuming.py).
     X, y = small
     y = y.copy()
     y[0] = 99  # a class with one sample
     clf = PretrainedMLPClassifier((16,), early_stopping=True,
                                   **{**FAST, "tol": 0.0})
-    clf.fit(X, y)
-    assert 99 in clf.classes_ and len(clf.validation_scores_) >= 1
+    with pytest.raises(ValueError, match="class 99 has 1"):
+        clf.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(clf)
 
 
 # ------------------------------------------------ ReLU and Gaussian input
@@ -520,6 +526,34 @@ def test_drelu_learns_with_sparse_rectified_activations(digits):
     assert start.coefs_[0].std() == pytest.approx(np.sqrt(2 / 64), rel=0.05)
 
 
+def test_the_relu_default_rate_is_stable(digits):
+    # At the old default (0.1) this network scored 0.898: the loss jumped and
+    # the stopping rule ended training at epoch 22.
+    X, y = digits
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
+    clf = PretrainedMLPClassifier((128, 128), pretrain=False, activation="relu",
+                                  n_epochs=40, batch_size=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_tr, y_tr)
+    assert clf.learning_rate_ == 0.03
+    assert clf.score(X_te, y_te) >= 0.96
+    rises = np.diff(clf.loss_curve_)
+    assert rises.max() < 0.06
+
+
+@pytest.mark.parametrize("activation, rate", [("logistic", 0.1), ("relu", 0.03)])
+def test_auto_learning_rate_is_the_explicit_rate(small, activation, rate):
+    X, y = small
+    common = dict(pretrain=False, activation=activation, **FAST)
+    auto = PretrainedMLPClassifier((8,), **common).fit(X, y)
+    explicit = PretrainedMLPClassifier((8,), learning_rate=rate,
+                                       **common).fit(X, y)
+    assert auto.learning_rate == "auto" and auto.learning_rate_ == rate
+    for a, b in zip(auto.coefs_, explicit.coefs_):
+        assert_array_equal(a, b)
+
+
 def test_relu_needs_pretrain_false_and_keeps_its_activation(small):
     X, y = small
     with pytest.raises(ValueError, match="pretrain=False"):
@@ -527,7 +561,8 @@ def test_relu_needs_pretrain_false_and_keeps_its_activation(small):
     clf = PretrainedMLPClassifier((8,), activation="relu", pretrain=False,
                                   warm_start=True, **FAST).fit(X, y)
     clf.set_params(activation="logistic")
-    with pytest.raises(ValueError, match="relu hidden units"):
+    with pytest.raises(ValueError, match="activation='logistic' .fitted "
+                       "with 'relu'.*warm_start=False"):
         clf.fit(X, y)
 
 
