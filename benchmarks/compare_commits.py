@@ -250,6 +250,8 @@ def compare(args):
           "round's value):")
     summary = {}
     for case, label in CASES.items():
+        if not any(case in res for results in runs.values() for res in results):
+            continue  # the epoch alone and fixed costs with --extra-epochs 0
         print(f"  {label}")
         for name, results in runs.items():
             values = [res[case]["ratio"] for res in results if case in res]
