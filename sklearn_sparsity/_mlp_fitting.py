@@ -283,18 +283,42 @@ def split_validation(X, y_idx, sample_weight, fraction, seed, backend=NUMPY,
     return X_train, y_train, w_train, (X_val, y_val, w_val)
 
 
-def warn_if_at_chance(state, X, y_idx, sample_weight, loss):
-    """A ConvergenceWarning when the network predicts no better than chance."""
+def warn_if_at_chance(state, X, y_idx, sample_weight, loss, batch_size):
+    """A ConvergenceWarning when the network predicts no better than chance.
+
+    The (weighted) training accuracy of the fitted network, computed
+    ``batch_size`` rows at a time into buffers of that size (not the
+    activations of the whole training set at once), and only until the rows
+    seen so far already put it above the threshold: the accuracy of a
+    network that learned is usually settled by a small part of the data,
+    while a whole pass costs a third of a training epoch's products. The
+    warning and its accuracy are those of a pass over every row.
+    """
     backend = state.optimizer.backend
-    probs = forward(X, state.coefs, state.intercepts, loss,
-                    activation=state.activation, backend=backend)[-1]
-    hits = (backend.argmax_rows(probs) == y_idx).astype(float)
     counts = np.bincount(y_idx, weights=sample_weight).astype(float)
+    majority = float(counts.max() / counts.sum())
+    n = X.shape[0]
+    # The count of hits only grows with more rows; with weights, the margin
+    # covers the rounding of summing them by chunks instead of at once.
+    total, margin = ((n, 0.0) if sample_weight is None
+                     else (float(sample_weight.sum()), 1e-6))
+    chunk = min(batch_size, n)
+    out = [backend.empty((chunk, W.shape[1]), W.dtype) for W in state.coefs]
+    hits = np.zeros(n)
+    seen = 0.0
+    for start in range(0, n, chunk):
+        rows = slice(start, min(start + chunk, n))
+        probs = forward(X[rows, :], state.coefs, state.intercepts, loss, out=out,
+                        activation=state.activation, backend=backend)[-1]
+        hits[rows] = backend.argmax_rows(probs) == y_idx[rows]
+        seen += float(hits[rows].sum() if sample_weight is None
+                      else hits[rows] @ sample_weight[rows])
+        if seen / total > majority + 0.01 + margin:
+            return
     if sample_weight is None:
         accuracy = float(hits.mean())
     else:
         accuracy = float(hits @ sample_weight / sample_weight.sum())
-    majority = float(counts.max() / counts.sum())
     if accuracy <= majority + 0.01:
         warnings.warn(
             f"PretrainedMLPClassifier did not learn: its training accuracy "
@@ -411,7 +435,8 @@ def fit_network(est, X, y, pretrainer, hooks=(), sample_weight=None):
     result = est._train(state, X_train, y_train, est.n_epochs, hooks,
                          w_train, validation, est.tol)
     report_stop(est, result, validation is not None)
-    warn_if_at_chance(state, X_train, y_train, w_train, est.loss)
+    warn_if_at_chance(state, X_train, y_train, w_train, est.loss,
+                      est.batch_size)
     previous = ((est.t_, est.loss_curve_, est.validation_scores_) if resume
                 else (0, [], None))
     est._set_network(state, classes, pretrainer_, result, X_train.shape[0],
