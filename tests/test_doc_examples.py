@@ -69,23 +69,7 @@ def test_public_name_in_api_reference(module, name):
     )
 
 
-# Public objects without an Examples section yet (see the docs issue); remove
-# a name once its docstring has one.
-MISSING_EXAMPLES: set = set()
-
-
-def _examples_params():
-    params = []
-    for module, name in PUBLIC:
-        qualname = f"{module}.{name}"
-        marks = ()
-        if qualname in MISSING_EXAMPLES:
-            marks = pytest.mark.xfail(reason="no Examples section yet", strict=False)
-        params.append(pytest.param(module, name, id=qualname, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize(("module", "name"), _examples_params())
+@pytest.mark.parametrize(("module", "name"), PUBLIC, ids=IDS)
 def test_public_object_has_examples_section(module, name):
     obj = getattr(importlib.import_module(module), name)
     if not (inspect.isclass(obj) or callable(obj)):
