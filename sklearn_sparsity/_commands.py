@@ -254,15 +254,14 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs):
 
 
 def _claims_table(out, name, runs, aggregate):
-    from .experiments._claims import claims_rows, evaluate_claims
+    from .experiments._claims import claims_rows, claims_summary, evaluate_claims
 
     claims = evaluate_claims(**runs, aggregate=aggregate)
     if not claims:
         return
     header, rows = claims_rows(claims)
-    held = sum(c["holds"] for c in claims)
     out.table(name, "The paper's claims", header, rows,
-              f"{held} of {len(claims)} claims hold. Margin: how far the "
+              f"{claims_summary(claims)}. Margin: how far the "
               "claim holds (negative: fails) in seed standard deviations "
               "(n/a with one seed). AOD claims use aggregate="
               f"{aggregate}.")

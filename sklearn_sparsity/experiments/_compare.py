@@ -90,8 +90,16 @@ def _evaluate(model, clf, X_test, y_test, settings, seed, base):
 
 def _data_records(dataset, X_test, y_test, settings):
     base = {"dataset": dataset, "model": "data", "seed": 0}
+    counts = np.unique(np.asarray(y_test), return_counts=True)[1]
     out = [{**base, "layer": 0, "metric": "hspm", "k": None,
-            "value": mean_hoyer_sparseness(X_test)}]
+            "value": mean_hoyer_sparseness(X_test)},
+           # Chance levels of the test set, for the claims' "did not learn":
+           # its classes, and the error of always predicting the most
+           # frequent one.
+           {**base, "layer": None, "metric": "n_classes", "k": None,
+            "value": float(counts.size)},
+           {**base, "layer": None, "metric": "majority_error", "k": None,
+            "value": float(1 - counts.max() / counts.sum())}]
     overlap = _overlap_records(base, X_test, [], [], y_test, settings,
                                np.random.default_rng(0))
     return out + overlap
