@@ -288,7 +288,7 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
     >>> from sklearn_sparsity.experiments import compare_pretraining
     >>> summary = compare_pretraining(
     ...     "digits", settings={"hidden_layer_sizes": (32, 32),
-    ...                         "pretrain_epochs": 1, "finetune_epochs": 2})
+    ...                         "pretrain_epochs": 2, "finetune_epochs": 5})
     >>> hspm = summary[summary.metric == "hspm"]
     >>> hspm.pivot(index="model", columns="layer", values="mean").shape
     (5, 3)
