@@ -137,7 +137,7 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
               + (" as written" if aggregate == "mean_data" else "") + ").")
     out.csv(f"{name}_runs", records)
     out.csv(f"{name}_summary", summary)
-    out.figure(name, plot_comparison, summary, f"{dataset}: DBN, DpRBM, Dsigm",
+    out.figure(name, plot_comparison, summary, dataset,
                aggregate=aggregate)
     out.info["experiments"][name] = {
         "dataset": dataset, "settings": settings, "seconds": report.elapsed,
@@ -336,7 +336,7 @@ def demo(args, argv, overrides):
           f"{text_table(header, rows)}")
     print("\n" + comparison_sentence(records, "digits", aggregate))
     out.figure("sparsity_demo", plot_comparison, summary,
-               "digits: DBN, DpRBM, Dsigm, Drelu", aggregate=aggregate)
+               "digits", aggregate=aggregate)
     print(f"Done in {time.perf_counter() - tic:.0f} s.")
     return reports
 

@@ -878,3 +878,34 @@ def test_runner_status_line_and_eta_from_costs():
     # No estimate from the cheap first task alone; then one from the rate.
     assert finished[0].endswith("ETA ?")
     assert not finished[1].endswith("ETA ?") and finished[2].endswith("ETA 0s")
+
+
+def test_comparison_figure_titles_the_networks_plotted_and_legend_outside(
+        tmp_path, monkeypatch):
+    # table1.png said "DBN, DpRBM, Dsigm" while plotting the Drelu too; the
+    # AOD legend covered the DBN curve.
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from sklearn_sparsity.experiments._plots import plot_comparison
+
+    seen = {}
+
+    def savefig(fig, path, **kwargs):
+        fig.canvas.draw()
+        ax_hspm, ax_aod = fig.axes[:2]
+        legend = ax_aod.get_legend().get_window_extent()
+        seen.update(title=fig._suptitle.get_text(),
+                    outside=legend.x0 >= ax_aod.get_window_extent().x1)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    summary = [{"model": "data", "metric": "hspm", "layer": 0, "mean": 0.4,
+                "std": float("nan")}]
+    for model in ("DBN", "Drelu"):
+        summary += [{"model": model, "metric": "hspm", "layer": 1, "mean": 0.5,
+                     "std": float("nan")}]
+        summary += [{"model": model, "metric": "aod", "layer": 1, "k": k,
+                     "aggregate": "mean_data", "mean": 0.5 / k,
+                     "std": float("nan")} for k in (2, 3)]
+    plot_comparison(summary, tmp_path / "x.png", title="mnist")
+    assert seen == {"title": "mnist: DBN, Drelu", "outside": True}
