@@ -62,3 +62,29 @@ def test_readme_python_blocks_run_and_their_networks_learn():
     assert row["aod_2"] == pytest.approx(
         average_activation_overlap(ns["H"], ns["y_test"], tau=ns["tau"], k=2))
     assert ns["dbn"].score(ns["X_test"], ns["y_test"]) > 0.9
+
+
+def test_publishing_files_agree():
+    import tomllib
+
+    import sklearn_sparsity
+    from sklearn_sparsity._base import DOC_LINK_TEMPLATE
+
+    base = "https://sklearn-sparsity.readthedocs.io/en/latest/"
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert f"version: {sklearn_sparsity.__version__}\n" in citation
+    assert "arXiv:1312.5813" in citation
+    assert "Unsupervised Pretraining Encourages Moderate-Sparseness" in citation
+    rtd = (ROOT / ".readthedocs.yaml").read_text()
+    assert "configuration: docs/conf.py" in rtd and "- docs\n" in rtd
+    assert DOC_LINK_TEMPLATE.startswith(base)
+    assert f'html_baseurl = "{base}"' in (ROOT / "docs" / "conf.py").read_text()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    extras = pyproject["project"]["optional-dependencies"]
+    assert {r.split(">")[0] for r in extras["release"]} == {"build", "twine"}
+    ci = (ROOT / ".ci" / "run").read_text()
+    for line in ('.venv/bin/pip install --quiet ".[release]"',
+                 ".venv/bin/twine check --strict dist/*",
+                 '.venv/bin/python .ci/check_wheel.py "$wheel"',
+                 '"$smoke/venv/bin/python" -m sklearn_sparsity --version'):
+        assert line in ci, line
