@@ -909,3 +909,18 @@ def test_comparison_figure_titles_the_networks_plotted_and_legend_outside(
                      "std": float("nan")} for k in (2, 3)]
     plot_comparison(summary, tmp_path / "x.png", title="mnist")
     assert seen == {"title": "mnist: DBN, Drelu", "outside": True}
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {info["num_threads"] for info in threadpool_info()}
+
+
+def test_parallel_runs_use_one_blas_thread_per_worker():
+    # n_jobs workers of one BLAS thread each: no oversubscription.
+    from sklearn_sparsity.experiments._runner import Task, run_tasks
+
+    tasks = [Task(f"t{i}", _blas_threads, {}) for i in range(2)]
+    report = run_tasks(tasks, n_jobs=2, verbose=0)
+    assert report.results == {"t0": {1}, "t1": {1}}
