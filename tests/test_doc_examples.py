@@ -94,7 +94,7 @@ PAGE_SETUP = {
         "from sklearn_sparsity.datasets import load_digits_unit\n"
         "X, y, X_test, y_test = load_digits_unit(test_size=0.25, return_X_y=True)\n"
         "dbn = PretrainedMLPClassifier((32, 16), pretrain_epochs=2, n_epochs=3,\n"
-        "    batch_size=50, tol=None, random_state=0).fit(X, y)\n"
+        "    batch_size=20, tol=None, random_state=0).fit(X, y)\n"
     ),
     "user_guide/model_selection.rst": "",
 }
@@ -123,6 +123,8 @@ def _has_torch():
     return importlib.util.find_spec("torch") is not None
 
 
+# Like the doctests, the README and the gallery: the pages' networks learn.
+@pytest.mark.filterwarnings("error:PretrainedMLPClassifier did not learn")
 @pytest.mark.parametrize("page", sorted(PAGE_SETUP))
 def test_page_snippets_run(page, tmp_path, monkeypatch):
     pytest.importorskip("pandas")
