@@ -10,7 +10,9 @@ import sys
 import zipfile
 
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-allowed = re.compile(r"^(sklearn_sparsity/.*\.py|sklearn_sparsity-[^/]+\.dist-info/.+)$")
+allowed = re.compile(
+    r"^(sklearn_sparsity/.*\.py|sklearn_sparsity-[^/]+\.dist-info/.+)$"
+)
 forbidden = re.compile(
     r"(^|/)(tests?|docs|examples|benchmarks|__pycache__|\.pytest_cache|"
     r"\.hypothesis|sklearn_sparsity_results_[^/]*|results)/|\.(pyc|png|csv|pkl|npz)$"

@@ -49,7 +49,8 @@ def test_readme_python_blocks_run_and_their_networks_learn():
     assert len(blocks) >= 2
     namespace = {}
     with warnings.catch_warnings():
-        warnings.filterwarnings("error", message="PretrainedMLPClassifier did not learn")
+        warnings.filterwarnings(
+            "error", message="PretrainedMLPClassifier did not learn")
         for block in blocks:
             exec(compile(block, "README.md", "exec"), namespace)
     # The README's claim: from an activation matrix, the report's numbers
