@@ -924,3 +924,11 @@ def test_parallel_runs_use_one_blas_thread_per_worker():
     tasks = [Task(f"t{i}", _blas_threads, {}) for i in range(2)]
     report = run_tasks(tasks, n_jobs=2, verbose=0)
     assert report.results == {"t0": {1}, "t1": {1}}
+
+
+def test_mnist_quick_scale_uses_the_minibatch_validated_for_the_dsigm():
+    # With minibatches of 100 the Dsigm stays at chance at the quick scale
+    # (every rate of the paper's set; see the comment in _settings.py).
+    settings = get_settings("mnist", "quick")
+    assert settings["batch_size"] == 20
+    assert settings["learning_rate"]["Dsigm"] == 1.0
