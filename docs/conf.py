@@ -52,6 +52,10 @@ numpydoc_xref_param_type = False
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-sparsity {release}"
 html_static_path = ["_static"]
+# Where the docs are published (Read the Docs, .readthedocs.yaml): canonical
+# links; the estimators' HTML repr links to generated/ pages under it
+# (sklearn_sparsity._base.DOC_LINK_TEMPLATE).
+html_baseurl = "https://sklearn-sparsity.readthedocs.io/en/latest/"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

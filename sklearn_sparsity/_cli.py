@@ -146,8 +146,15 @@ def _add_run_options(p):
                         "the cache print no epochs)")
 
 
-def _add_overrides(p, *, reproduce):
-    """Options replacing the scale's settings (recorded in the results)."""
+def _add_overrides(p, command):
+    """Options replacing the scale's settings (recorded in the results).
+
+    Each command gets only the options it honours: ``select-rates`` tries
+    every rate of the paper's set (no rate options) on part of the training
+    data (no test-set or Figure 1 options); ``demo`` runs the digits setting.
+    """
+    reproduce = command == "reproduce"
+    grid = command in ("reproduce", "select-rates")
     g = p.add_argument_group(
         "overrides", "replace the scale's settings (results are then labelled "
         "with the overrides)")
@@ -162,10 +169,13 @@ def _add_overrides(p, *, reproduce):
                        help="widths of Figure 1(b), e.g. 500-1000-2000")
         g.add_argument("--depth-widths", type=_sizes, metavar="SIZES",
                        help="widths of the five-layer stacks of Figure 1(c)")
+    if grid:
         g.add_argument("--max-train", type=_positive_int, metavar="N",
                        help="stratified subsample of the training set")
+    if reproduce:
         g.add_argument("--max-test", type=_positive_int, metavar="N",
                        help="stratified subsample of the test set")
+    if grid:
         g.add_argument("--scaler", choices=("minmax", "quantile", "standard"),
                        default=None,
                        help="Birdsong's input scaling: minmax (the paper's, "
@@ -200,6 +210,8 @@ def _add_overrides(p, *, reproduce):
                    help="visible units of the first RBM: bernoulli (the "
                         "paper's, data in [0, 1]) or gaussian (Birdsong "
                         "standardised: implies --scaler standard)")
+    if command == "select-rates":
+        return
     g.add_argument("--pretrain-lr", type=_pretrain_rates,
                    metavar="LR|MODEL=LR[,...]",
                    help="learning rate of CD-1 pretraining, for both "
@@ -215,7 +227,9 @@ def _add_overrides(p, *, reproduce):
 
 
 def _add_data_options(p):
-    p.add_argument("--scale", default="quick",
+    from .experiments._settings import SCALES
+
+    p.add_argument("--scale", default="quick", choices=SCALES,
                    help="quick (minutes) or paper (the paper's epochs: hours)")
     p.add_argument("--data-home", default=None, metavar="DIR",
                    help="folder holding mnist-subset/ (or mnist/) and "
@@ -248,7 +262,7 @@ def build_parser():
                     "activation overlap, and save a figure. Writes "
                     "sparsity_demo.png to --out (default: the current folder).")
     _add_run_options(demo)
-    _add_overrides(demo, reproduce=False)
+    _add_overrides(demo, "demo")
     rep = sub.add_parser(
         "reproduce", help="run the paper's tables and figures",
         description="Run Table 1 (MNIST), Table 2 (Birdsong), Figure 1 "
@@ -271,7 +285,7 @@ def build_parser():
                           "mean_data, the paper's as written; Figure 2 shows "
                           "all three)")
     _add_run_options(rep)
-    _add_overrides(rep, reproduce=True)
+    _add_overrides(rep, "reproduce")
     sel = sub.add_parser(
         "select-rates", help="choose each network's learning rates on a "
                              "validation split",
@@ -281,11 +295,12 @@ def build_parser():
                     "error on the held-out rest (the test set is not used). "
                     "Writes the whole grid and the chosen rates (JSON, for "
                     "--rates of 'reproduce').")
-    sel.add_argument("table", metavar="TABLE",
-                     help=f"one of {', '.join(SELECT_TABLES)}")
+    sel.add_argument("table", choices=tuple(SELECT_TABLES),
+                     help="table1 (MNIST), table2 (Birdsong) or demo (the "
+                          "demo's setting on scikit-learn's digits)")
     _add_data_options(sel)
     _add_run_options(sel)
-    _add_overrides(sel, reproduce=True)
+    _add_overrides(sel, "select-rates")
     claims = sub.add_parser(
         "claims", help="check the paper's claims against result folders",
         description="Read the per-seed results that 'reproduce' wrote "

@@ -203,7 +203,7 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
                   "parts of their curve.", echo=False)
     out.csv(f"{name}_runs", records)
     out.csv(f"{name}_summary", summary)
-    out.figure(name, plot_comparison, summary, f"{dataset}: DBN, DpRBM, Dsigm",
+    out.figure(name, plot_comparison, summary, dataset,
                aggregate=aggregate)
     out.info["experiments"][name] = {
         "dataset": dataset, "settings": settings, "seconds": report.elapsed,
@@ -365,15 +365,14 @@ def _baselines(out, dataset, scale, settings, overrides, run_kwargs, data=None):
 
 
 def _claims_table(out, name, runs, aggregate):
-    from .experiments._claims import claims_rows, evaluate_claims
+    from .experiments._claims import claims_rows, claims_summary, evaluate_claims
 
     claims = evaluate_claims(**runs, aggregate=aggregate)
     if not claims:
         return
     header, rows = claims_rows(claims)
-    held = sum(c["holds"] for c in claims)
     out.table(name, "The paper's claims", header, rows,
-              f"{held} of {len(claims)} claims hold. Margin: how far the "
+              f"{claims_summary(claims)}. Margin: how far the "
               "claim holds (negative: fails) in seed standard deviations "
               "(n/a with one seed). AOD claims use aggregate="
               f"{aggregate}.")
@@ -448,7 +447,7 @@ def demo(args, argv, overrides):
           f"{text_table(header, rows)}")
     print("\n" + comparison_sentence(records, "digits", aggregate))
     out.figure("sparsity_demo", plot_comparison, summary,
-               "digits: DBN, DpRBM, Dsigm, Drelu", aggregate=aggregate)
+               "digits", aggregate=aggregate)
     print(f"Done in {time.perf_counter() - tic:.0f} s.")
     return reports
 

@@ -264,9 +264,12 @@ class PretrainedMLPClassifier(
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X / 16.0
     >>> clf = PretrainedMLPClassifier((64, 32), pretrain_epochs=2, n_epochs=5,
-    ...                               tol=None, random_state=0).fit(X, y)
+    ...                               batch_size=20, tol=None,
+    ...                               random_state=0).fit(X, y)
     >>> clf.predict(X[:5]).shape
     (5,)
+    >>> bool(clf.score(X, y) > 0.9)  # it learned (training accuracy)
+    True
     >>> [H.shape[1] for H in clf.transform_layers(X[:5])]
     [64, 32]
     """

@@ -1,6 +1,7 @@
 """The command line ``python -m sklearn_sparsity``."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,48 @@ def test_help_lists_the_commands(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "demo" in out and "reproduce" in out
+
+
+def _help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args([command, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+def _options(text):
+    """The options the help lists (one line each), not those its prose names."""
+    return set(re.findall(r"^ {2}(?:-\w, )?(--[a-z][a-z-]*)", text, re.M))
+
+
+RUN_OPTIONS = {"--help", "--n-seeds", "--n-jobs", "--backend", "--scheduler",
+               "--cache-dir", "--out", "--verbose"}
+COMMON_OVERRIDES = {"--hidden", "--pretrain-epochs", "--finetune-epochs",
+                    "--models", "--visible"}
+RATE_OPTIONS = {"--pretrain-lr", "--lr", "--rates"}
+
+
+@pytest.mark.parametrize("command, expected", [
+    ("demo", RUN_OPTIONS | COMMON_OVERRIDES | RATE_OPTIONS),
+    ("reproduce", RUN_OPTIONS | COMMON_OVERRIDES | RATE_OPTIONS | {
+        "--scale", "--data-home", "--dataset", "--parts", "--aggregate",
+        "--profile-epochs", "--widths", "--depth-widths", "--max-train",
+        "--max-test", "--scaler", "--loss", "--momentum-schedule"}),
+    # The grid tries every rate on part of the training data: no rate,
+    # test-set or Figure 1 options.
+    ("select-rates", RUN_OPTIONS | COMMON_OVERRIDES | {
+        "--scale", "--data-home", "--max-train", "--scaler", "--loss",
+        "--momentum-schedule"}),
+    ("claims", {"--help", "--aggregate", "--out"}),
+])
+def test_help_shows_only_the_options_a_command_honours(command, expected,
+                                                        capsys):
+    out = _help(command, capsys)
+    assert _options(out) == expected
+    if command in ("reproduce", "select-rates"):
+        assert "{quick,paper}" in out
+    if command == "select-rates":
+        assert "{table1,table2,demo}" in out
 
 
 def test_demo_end_to_end(tmp_path, capsys):
@@ -124,7 +167,9 @@ def test_git_commit_of_the_source_tree(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["reproduce", "table9"], "unknown experiment 'table9'"),
-    (["reproduce", "table1", "--scale", "huge"], "unknown scale 'huge'"),
+    (["reproduce", "table1", "--scale", "huge"], "invalid choice: 'huge'"),
+    (["select-rates", "table9"], "invalid choice: 'table9'"),
+    (["select-rates", "table1", "--max-test", "10"], "unrecognized arguments"),
     (["reproduce", "table1", "--n-seeds", "0"], "expected a positive integer"),
     (["reproduce", "table1", "--n-jobs", "x"], "expected an integer"),
     (["reproduce", "figure1", "--dataset", "cifar"], "unknown data set 'cifar'"),

@@ -69,23 +69,7 @@ def test_public_name_in_api_reference(module, name):
     )
 
 
-# Public objects without an Examples section yet (see the docs issue); remove
-# a name once its docstring has one.
-MISSING_EXAMPLES: set = set()
-
-
-def _examples_params():
-    params = []
-    for module, name in PUBLIC:
-        qualname = f"{module}.{name}"
-        marks = ()
-        if qualname in MISSING_EXAMPLES:
-            marks = pytest.mark.xfail(reason="no Examples section yet", strict=False)
-        params.append(pytest.param(module, name, id=qualname, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize(("module", "name"), _examples_params())
+@pytest.mark.parametrize(("module", "name"), PUBLIC, ids=IDS)
 def test_public_object_has_examples_section(module, name):
     obj = getattr(importlib.import_module(module), name)
     if not (inspect.isclass(obj) or callable(obj)):
@@ -110,7 +94,7 @@ PAGE_SETUP = {
         "from sklearn_sparsity.datasets import load_digits_unit\n"
         "X, y, X_test, y_test = load_digits_unit(test_size=0.25, return_X_y=True)\n"
         "dbn = PretrainedMLPClassifier((32, 16), pretrain_epochs=2, n_epochs=3,\n"
-        "    batch_size=50, tol=None, random_state=0).fit(X, y)\n"
+        "    batch_size=20, tol=None, random_state=0).fit(X, y)\n"
     ),
     "user_guide/model_selection.rst": "",
 }
@@ -139,6 +123,8 @@ def _has_torch():
     return importlib.util.find_spec("torch") is not None
 
 
+# Like the doctests, the README and the gallery: the pages' networks learn.
+@pytest.mark.filterwarnings("error:PretrainedMLPClassifier did not learn")
 @pytest.mark.parametrize("page", sorted(PAGE_SETUP))
 def test_page_snippets_run(page, tmp_path, monkeypatch):
     pytest.importorskip("pandas")

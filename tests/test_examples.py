@@ -41,6 +41,9 @@ def _run(path, *, data_dir=None, timeout=TIMEOUT):
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = "1"
     env.pop("SKLEARN_SPARSITY_DATA", None)
+    # Every example shows networks that learned (as the doctests and the
+    # README do): the estimators' "did not learn" warning is an error.
+    env["PYTHONWARNINGS"] = "error:PretrainedMLPClassifier did not learn:Warning"
     if data_dir is not None:
         env["SKLEARN_SPARSITY_DATA"] = str(data_dir)
     tic = time.perf_counter()

@@ -310,3 +310,15 @@ def test_average_overlap_needs_at_most_one_extra_copy_of_the_activations():
     finally:
         tracemalloc.stop()
     assert peak <= H.nbytes
+
+
+@pytest.mark.parametrize("func", [
+    "class_activation_vectors", "activation_overlapping_degree",
+    "average_activation_overlap"])
+def test_missing_tau_names_the_threshold_rule(func):
+    # Was: "missing a required argument: 'tau'".
+    import sklearn_sparsity.metrics as metrics
+
+    with pytest.raises(TypeError, match=rf"{func} needs tau.*"
+                       r"select_activation_threshold"):
+        getattr(metrics, func)([[1.0, 0.0], [0.0, 1.0]], [0, 1])

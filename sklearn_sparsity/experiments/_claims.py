@@ -10,6 +10,27 @@ at 1000 epochs) there is no spread and the margin is not given.
 Where the paper's words are qualitative ("high", "close to 0", "similar"),
 the claim states the number it is checked against; those thresholds are our
 reading, given in the claim's text.
+
+Every comparison row puts the claim's subject first: "A sparser than B"
+prints "A vs B", "A overlaps less than B" prints "A vs B", in the paper's
+column and in ours.
+
+A network that **did not learn** says nothing about pretraining: every claim
+that involves it is "n/a: <network> did not learn", counted apart from the
+claims that hold or fail. A network did not learn when, for any seed, its
+test error is **near chance**: at least the lower of two chance levels of
+the test set,
+
+* ``1 - 1.5 / n_classes``: an accuracy at most 1.5 times that of guessing a
+  class uniformly at random (0.85 on MNIST's 10 classes);
+* the error of always predicting the test set's most frequent class, less
+  0.01 (the estimators' "did not learn" warning uses the same margin on the
+  training set): 0.877 on the MNIST test subset of the quick scale, 0.907 on
+  Birdsong's frames, whose classes are far from balanced.
+
+The comparison records give both (``n_classes`` and ``majority_error``
+rows of the data); records written before they did fall back on the classes
+in ``N_CLASSES`` and the first level alone.
 """
 
 import math
@@ -25,6 +46,12 @@ ABOUT = 0.05
 CLOSE_TO_0 = 0.1
 CLOSE_TO_1 = 0.9
 HIGH = 0.5
+#: Classes of each data set, for the "near chance" test error.
+N_CLASSES = {"mnist": 10, "digits": 10, "birdsong": 51}
+#: A test error at least ``1 - CHANCE_FACTOR / n_classes`` is near chance.
+CHANCE_FACTOR = 1.5
+#: ... as is one at least the majority-class error less this margin.
+MAJORITY_MARGIN = 0.01
 
 
 @dataclass
@@ -80,39 +107,120 @@ def _margin(difference, *stds):
     return difference / spread
 
 
-def _greater(claim, paper, a, b):
-    """``a > b``; ``paper`` is the paper's own pair of values (or words)."""
+def _claim(claim, paper, ours, margin, holds, models):
+    return {"claim": claim, "paper": paper, "ours": ours, "margin": margin,
+            "holds": bool(holds), "verdict": "holds" if holds else "fails",
+            "models": " ".join(models)}
+
+
+def _greater(claim, paper, a, b, models=(), digits=3):
+    """``a > b`` (the subject ``a`` first); ``paper``: the paper's values or words."""
     if not a.values.size or not b.values.size:
         return None
     difference = a.mean - b.mean
-    return {"claim": claim, "paper": paper,
-            "ours": f"{_fmt(a)} vs {_fmt(b)}",
-            "margin": _margin(difference, a.std, b.std),
-            "holds": bool(difference > 0)}
+    return _claim(claim, paper, f"{_fmt(a, digits)} vs {_fmt(b, digits)}",
+                  _margin(difference, a.std, b.std), difference > 0, models)
 
 
-def _below(claim, paper, a, bound):
+def _less(claim, paper, a, b, models=(), digits=3):
+    """``a < b``, printed with the subject ``a`` first."""
+    if not a.values.size or not b.values.size:
+        return None
+    difference = b.mean - a.mean
+    return _claim(claim, paper, f"{_fmt(a, digits)} vs {_fmt(b, digits)}",
+                  _margin(difference, a.std, b.std), difference > 0, models)
+
+
+def _below(claim, paper, a, bound, models=()):
     if not a.values.size:
         return None
-    return {"claim": claim, "paper": paper, "ours": _fmt(a),
-            "margin": _margin(bound - a.mean, a.std),
-            "holds": bool(a.mean < bound)}
+    return _claim(claim, paper, _fmt(a), _margin(bound - a.mean, a.std),
+                  a.mean < bound, models)
 
 
-def _above(claim, paper, a, bound):
+def _above(claim, paper, a, bound, models=()):
     if not a.values.size:
         return None
-    return {"claim": claim, "paper": paper, "ours": _fmt(a),
-            "margin": _margin(a.mean - bound, a.std),
-            "holds": bool(a.mean > bound)}
+    return _claim(claim, paper, _fmt(a), _margin(a.mean - bound, a.std),
+                  a.mean > bound, models)
 
 
-def _about(claim, paper, a, value):
+def _about(claim, paper, a, value, models=()):
     if not a.values.size:
         return None
     gap = abs(a.mean - value)
-    return {"claim": claim, "paper": paper, "ours": _fmt(a),
-            "margin": _margin(ABOUT - gap, a.std), "holds": bool(gap <= ABOUT)}
+    return _claim(claim, paper, _fmt(a), _margin(ABOUT - gap, a.std),
+                  gap <= ABOUT, models)
+
+
+def chance_error(runs, dataset):
+    """The test error from which a network counts as not having learned.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Per-seed records, with the data's ``n_classes`` and
+        ``majority_error`` rows where they were recorded.
+    dataset : str
+        The data set.
+
+    Returns
+    -------
+    bound : float
+        ``min(1 - CHANCE_FACTOR / n_classes, majority_error -
+        MAJORITY_MARGIN)`` (see the module docstring); NaN when the number
+        of classes is unknown.
+    """
+    def recorded(metric):
+        rows = _select(runs, dataset=dataset, model="data", metric=metric)
+        return float(rows[0]["value"]) if rows else math.nan
+
+    n_classes = recorded("n_classes")
+    if not math.isfinite(n_classes):
+        n_classes = N_CLASSES.get(dataset, math.nan)
+    bounds = [1 - CHANCE_FACTOR / n_classes,
+              recorded("majority_error") - MAJORITY_MARGIN]
+    bounds = [b for b in bounds if math.isfinite(b)]
+    return min(bounds) if bounds else math.nan
+
+
+def near_chance(runs, dataset):
+    """The networks of ``runs`` whose test error is near chance for any seed.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Per-seed records with ``metric="test_error"`` rows.
+    dataset : str
+        The data set.
+
+    Returns
+    -------
+    models : dict
+        ``{model: worst test error}`` of the networks whose test error is at
+        least :func:`chance_error` for some seed.
+    """
+    bound = chance_error(runs, dataset)
+    worst = {}
+    if not math.isfinite(bound):
+        return worst
+    for r in _select(runs, dataset=dataset, metric="test_error"):
+        value = float(r["value"])
+        if value >= bound:
+            worst[r["model"]] = max(value, worst.get(r["model"], value))
+    return worst
+
+
+def _mark_not_learned(claims, failed):
+    """Claims involving a network of ``failed`` become n/a."""
+    for c in claims:
+        if c is None:
+            continue
+        bad = [m for m in c["models"].split() if m in failed]
+        if bad:
+            c["holds"] = None
+            c["verdict"] = "n/a: " + " and ".join(bad) + " did not learn"
+    return claims
 
 
 def _fmt(q, digits=3):
@@ -146,17 +254,17 @@ def _table_claims(runs, dataset, paper, aggregate):
                 f"{name}: {model} sparser than Dsigm in layer {layer} (HSPM)",
                 f"{paper[model]['hspm'][layer]:.2f} vs "
                 f"{paper['Dsigm']['hspm'][layer]:.2f}",
-                hspm(model, layer), hspm("Dsigm", layer)))
-    error = {m: _quantity(runs, m, dataset=dataset, model=m, metric="test_error")
+                hspm(model, layer), hspm("Dsigm", layer), (model, "Dsigm")))
+    error = {m: _pct(_quantity(runs, m, dataset=dataset, model=m,
+                               metric="test_error"))
              for m in ("DBN", "Dsigm")}
-    out.append(_greater(
+    out.append(_less(
         f"{name}: DBN has a lower test error than Dsigm",
         f"{100 * paper['DBN']['test_error']:.2f} % vs "
         f"{100 * paper['Dsigm']['test_error']:.2f} %",
-        error["Dsigm"], error["DBN"]))
-    if out[-1] is not None:  # print errors in percent
-        out[-1]["ours"] = (f"{_fmt(_pct(error['DBN']), 2)} % vs "
-                           f"{_fmt(_pct(error['Dsigm']), 2)} %")
+        error["DBN"], error["Dsigm"], ("DBN", "Dsigm"), digits=2))
+    if out[-1] is not None:  # errors in percent
+        out[-1]["ours"] = " % vs ".join(out[-1]["ours"].split(" vs ")) + " %"
     layers = list(range(1, n_layers + 1))
     mean_hspm = {m: _mean_over(runs, m, "layer", layers, dataset=dataset,
                                model=m, metric="hspm")
@@ -169,18 +277,18 @@ def _table_claims(runs, dataset, paper, aggregate):
             "Table 1: the DpRBM's HSPM averaged over its three layers is about "
             f"0.68 (within {ABOUT})",
             f"0.68 in the text; {table_mean['DpRBM']:.2f} from Table 1",
-            mean_hspm["DpRBM"], 0.68))
+            mean_hspm["DpRBM"], 0.68, ("DpRBM",)))
         gap = Quantity(np.abs(mean_hspm["DBN"].values
                               - mean_hspm["DpRBM"].values), "gap")
         out.append(_below(
             "Table 1: the DBN is about as sparse as the DpRBM (their mean HSPM "
             f"over layers differ by less than {ABOUT})",
             f"similar; {table_mean['DBN']:.2f} vs {table_mean['DpRBM']:.2f}",
-            gap, ABOUT))
+            gap, ABOUT, ("DBN", "DpRBM")))
         out.append(_below(
             "Table 1: the Dsigm's HSPM averaged over its layers is below 0.14",
             f"below 0.14; {table_mean['Dsigm']:.2f} from Table 1",
-            mean_hspm["Dsigm"], 0.14))
+            mean_hspm["Dsigm"], 0.14, ("Dsigm",)))
         out += _figure2_claims(runs, aggregate)
     else:
         gap = Quantity(np.abs(mean_hspm["DBN"].values
@@ -190,17 +298,17 @@ def _table_claims(runs, dataset, paper, aggregate):
             f"(their mean HSPM over layers differ by less than {ABOUT})",
             f"close to Dsigm; {table_mean['DBN']:.2f} vs "
             f"{table_mean['Dsigm']:.2f}",
-            gap, ABOUT))
+            gap, ABOUT, ("DBN", "Dsigm")))
         for layer in layers:
             out.append(_greater(
                 f"{name}: DpRBM sparser than the data in layer {layer} (HSPM)",
                 f"{paper['DpRBM']['hspm'][layer]:.2f} vs "
                 f"{paper['data']['hspm'][0]:.2f}",
-                hspm("DpRBM", layer), data_hspm))
-        out.append(_greater(
+                hspm("DpRBM", layer), data_hspm, ("DpRBM",)))
+        out.append(_less(
             f"{name}: the DpRBM's layer 3 is less sparse than its layer 2",
             f"{paper['DpRBM']['hspm'][3]:.2f} vs {paper['DpRBM']['hspm'][2]:.2f}",
-            hspm("DpRBM", 2), hspm("DpRBM", 3)))
+            hspm("DpRBM", 3), hspm("DpRBM", 2), ("DpRBM",)))
     return out
 
 
@@ -223,23 +331,25 @@ def _figure2_claims(runs, aggregate):
     label = f"mean over k = {ks[0]}..{ks[-1]}, aggregate={aggregate}"
     out = [
         _above(f"Figure 2: the DpRBM's average AOD is high in layer 1 "
-               f"(above {HIGH}; {label})", "high", aod("DpRBM", 1), HIGH),
+               f"(above {HIGH}; {label})", "high", aod("DpRBM", 1), HIGH,
+               ("DpRBM",)),
         _greater("Figure 2: the DpRBM's average AOD falls from layer 1 to 2 "
                  f"({label})", "gets closer to 0 as layers increase",
-                 aod("DpRBM", 1), aod("DpRBM", 2)),
+                 aod("DpRBM", 1), aod("DpRBM", 2), ("DpRBM",)),
         _greater("Figure 2: the DpRBM's average AOD falls from layer 2 to 3 "
                  f"({label})", "gets closer to 0 as layers increase",
-                 aod("DpRBM", 2), aod("DpRBM", 3)),
+                 aod("DpRBM", 2), aod("DpRBM", 3), ("DpRBM",)),
         _below(f"Figure 2: the DpRBM's average AOD is close to 0 in layer 3 "
                f"(below {CLOSE_TO_0}; {label})", "close to 0",
-               aod("DpRBM", 3), CLOSE_TO_0),
-        _greater(f"Figure 2: the DpRBM's layer 3 overlaps less than the data "
-                 f"({label})", "closer to 0 than data-self",
-                 aod("data", 0), aod("DpRBM", 3)),
+               aod("DpRBM", 3), CLOSE_TO_0, ("DpRBM",)),
+        _less(f"Figure 2: the DpRBM's layer 3 overlaps less than the data "
+              f"({label})", "closer to 0 than data-self",
+              aod("DpRBM", 3), aod("data", 0), ("DpRBM",)),
     ]
     out += [_above(f"Figure 2: the Dsigm's average AOD is close to 1 in layer "
                    f"{layer} (above {CLOSE_TO_1}; {label})", "close to 1",
-                   aod("Dsigm", layer), CLOSE_TO_1) for layer in (1, 2, 3)]
+                   aod("Dsigm", layer), CLOSE_TO_1, ("Dsigm",))
+            for layer in (1, 2, 3)]
     return out
 
 
@@ -288,10 +398,10 @@ def _figure1_claims(runs_a, runs_b, runs_c):
                 f"{width} units is about {bound} (largest: layer {top}; within "
                 f"{ABOUT})", f"{bound}", test[top], bound))
             if 2 in test and 3 in test:
-                out.append(_greater(
+                out.append(_less(
                     f"Figure 1(c): in the five layers of {width} units, layer "
                     "3 is less sparse than layer 2", "third lower than second",
-                    test[2], test[3]))
+                    test[3], test[2]))
     return out
 
 
@@ -314,14 +424,21 @@ def evaluate_claims(table1=None, table2=None, figure1a=None, figure1b=None,
     -------
     claims : list of dict
         ``claim`` (text), ``paper`` (the paper's value or words), ``ours``
-        (mean ± std over seeds), ``margin`` (in seed standard deviations,
-        NaN with one seed) and ``holds`` (bool).
+        (mean ± std over seeds; comparisons print the claim's subject
+        first), ``margin`` (in seed standard deviations, NaN with one seed),
+        ``holds`` (bool, None when n/a), ``verdict`` (``"holds"``,
+        ``"fails"`` or ``"n/a: <network> did not learn"``, see
+        :func:`near_chance`) and ``models`` (the networks it involves, space-separated).
     """
     out = []
     if table1:
-        out += _table_claims(table1, "mnist", PAPER_TABLE1, aggregate)
+        out += _mark_not_learned(
+            _table_claims(table1, "mnist", PAPER_TABLE1, aggregate),
+            near_chance(table1, "mnist"))
     if table2:
-        out += _table_claims(table2, "birdsong", PAPER_TABLE2, aggregate)
+        out += _mark_not_learned(
+            _table_claims(table2, "birdsong", PAPER_TABLE2, aggregate),
+            near_chance(table2, "birdsong"))
     out += _figure1_claims(figure1a or [], figure1b or [], figure1c or [])
     return [c for c in out if c is not None]
 
@@ -331,8 +448,20 @@ def claims_rows(claims):
     header = ["claim", "paper", "ours (mean ± std over seeds)",
               "margin (seed stds)", "verdict"]
     rows = [[c["claim"], c["paper"], c["ours"], _margin_text(c["margin"]),
-             "holds" if c["holds"] else "fails"] for c in claims]
+             c["verdict"]] for c in claims]
     return header, rows
+
+
+def claims_summary(claims):
+    """``"N of M claims hold, K n/a"`` (K: claims on a network that did not learn)."""
+    held = sum(c["holds"] is True for c in claims)
+    na = sum(c["holds"] is None for c in claims)
+    text = f"{held} of {len(claims)} claims hold"
+    if na:
+        failed = sorted({v.split(": ", 1)[1] for c in claims
+                         if (v := c["verdict"]).startswith("n/a")})
+        text += f", {na} n/a ({'; '.join(failed)}: test error near chance)"
+    return text
 
 
 def _margin_text(margin):

@@ -110,8 +110,16 @@ def _evaluate(model, clf, X_test, y_test, settings, seed, base, device=None,
 
 def _data_records(dataset, X_test, y_test, settings):
     base = {"dataset": dataset, "model": "data", "seed": 0}
+    counts = np.unique(np.asarray(y_test), return_counts=True)[1]
     out = [{**base, "layer": 0, "metric": "hspm", "k": None,
-            "value": mean_hoyer_sparseness(X_test)}]
+            "value": mean_hoyer_sparseness(X_test)},
+           # Chance levels of the test set, for the claims' "did not learn":
+           # its classes, and the error of always predicting the most
+           # frequent one.
+           {**base, "layer": None, "metric": "n_classes", "k": None,
+            "value": float(counts.size)},
+           {**base, "layer": None, "metric": "majority_error", "k": None,
+            "value": float(1 - counts.max() / counts.sum())}]
     overlap = _overlap_records(base, X_test, [], [], y_test, settings,
                                np.random.default_rng(0))
     return out + overlap
@@ -326,7 +334,7 @@ def compare_pretraining(dataset="digits", *, scale="quick", settings=None,
     >>> from sklearn_sparsity.experiments import compare_pretraining
     >>> summary = compare_pretraining(
     ...     "digits", settings={"hidden_layer_sizes": (32, 32),
-    ...                         "pretrain_epochs": 1, "finetune_epochs": 2})
+    ...                         "pretrain_epochs": 2, "finetune_epochs": 5})
     >>> hspm = summary[summary.metric == "hspm"]
     >>> hspm.pivot(index="model", columns="layer", values="mean").shape
     (5, 3)

@@ -69,7 +69,7 @@ def overlap_vs_classes(dataset="digits", *, scale="quick", settings=None,
     >>> from sklearn_sparsity.experiments import overlap_vs_classes
     >>> s = overlap_vs_classes(
     ...     "digits", settings={"hidden_layer_sizes": (32, 32),
-    ...                         "pretrain_epochs": 1, "finetune_epochs": 2})
+    ...                         "pretrain_epochs": 2, "finetune_epochs": 5})
     >>> aod = s[(s.metric == "aod") & (s.model == "DpRBM") & (s.layer == 2)
     ...         & (s["aggregate"] == "mean_data")]
     >>> aod.k.tolist()

@@ -50,16 +50,20 @@ def _layers(rows):
 def plot_comparison(summary, path, title="", aggregate="mean_data"):
     """HSPM of every layer per network, and AOD among k classes (top layer).
 
-    ``aggregate`` is the reading of eq. (9) of the AOD panel.
+    ``aggregate`` is the reading of eq. (9) of the AOD panel. ``title`` (e.g.
+    the data set) is followed by the networks actually plotted. The legends
+    sit beside the panels, where they cover no curve.
     """
     plt = _pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
     data = _select(summary, model="data", metric="hspm")
+    plotted = []
     for model in _NETWORKS:
         rows = sorted(_select(summary, model=model, metric="hspm"),
                       key=lambda r: r["layer"])
         if not rows:
             continue
+        plotted.append(model)
         rows = data + rows
         _band(ax1, list(range(len(rows))), rows, marker="o", label=model,
               color=_COLORS[model])
@@ -67,7 +71,7 @@ def plot_comparison(summary, path, title="", aggregate="mean_data"):
     ax1.set_xticks(range(n_layers))
     ax1.set_xlabel("layer (0 = input)")
     ax1.set_ylabel("mean HSPM on the test set")
-    ax1.legend()
+    ax1.legend(fontsize="small")
     ax1.set_title("Sparseness per layer")
     top = max((r["layer"] for r in summary if r["metric"] == "aod"
                and r["model"] != "data"), default=None)
@@ -82,9 +86,10 @@ def plot_comparison(summary, path, title="", aggregate="mean_data"):
     ax2.set_xlabel("k (number of classes)")
     ax2.set_ylabel("average AOD among k classes")
     ax2.set_title(f"Activation overlap, top layer ({aggregate})")
-    ax2.legend()
-    if title:
-        fig.suptitle(title)
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small",
+               borderaxespad=0)
+    fig.suptitle(f"{title}: {', '.join(plotted)}" if title
+                 else ", ".join(plotted))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

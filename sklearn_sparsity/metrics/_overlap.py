@@ -39,6 +39,22 @@ _MODEL_AGGREGATE_MESSAGE = (
 )
 
 
+_NO_TAU_MESSAGE = (
+    "{func} needs tau, the activation threshold of eq. (7). The paper's rule "
+    "chooses it per layer from the model (the largest threshold that leaves "
+    "the layer's reconstruction unchanged), which an activation matrix does "
+    "not carry: compute it with sklearn_sparsity.metrics."
+    "select_activation_threshold(model, X, layer=...).tau, or let "
+    "sparsity_report(model, X, y) or make_sparsity_scorer('aod') apply it "
+    "(tau='auto', their default)."
+)
+
+
+def _check_tau(tau, func):
+    if tau is None:
+        raise TypeError(_NO_TAU_MESSAGE.format(func=func))
+
+
 def _class_means(H, y):
     """Classes (sorted) and the float64 mean of the rows of ``H`` per class.
 
@@ -221,12 +237,12 @@ def activation_binary_vector(h, tau):
     {
         "H": ["array-like", "sparse matrix"],
         "y": ["array-like"],
-        "tau": [Interval(Real, 0, None, closed="left")],
+        "tau": [Interval(Real, 0, None, closed="left"), None],
         "aggregate": [StrOptions(set(AGGREGATES))],
     },
     prefer_skip_nested_validation=True,
 )
-def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
+def class_activation_vectors(H, y, *, tau=None, aggregate="mean_activation"):
     """Binary activation vector ``Z(X_c)`` of every class (eq. 9).
 
     Parameters
@@ -239,7 +255,10 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
         Class labels of the rows of ``H``, on the host or (with an array API
         ``H``) an array API array.
     tau : float >= 0
-        Activation threshold of eq. (7).
+        Activation threshold of eq. (7); required. An activation matrix does
+        not carry what the paper's rule needs (the layer's weights): compute
+        it with :func:`select_activation_threshold` (omitting it raises a
+        ``TypeError`` that says so).
     aggregate : str, default="mean_activation"
         How a class is summarised before thresholding. Only
         ``"mean_activation"``, ``Z(X_c) = z(mean_{x in X_c} h(x))``, can be
@@ -249,7 +268,10 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
         ``"mean_input"`` (at the class mean of the layer's input) need the
         model: they are rejected here with a ``ValueError`` naming
         :func:`sparsity_report`, which computes them (the user guide gives
-        the three formulas side by side).
+        the three formulas side by side). The functions that have the model
+        (:func:`sparsity_report`, :func:`make_sparsity_scorer`) default to
+        ``"mean_data"``; with ``aggregate="mean_activation"`` and the same
+        ``tau`` they give this function's numbers.
 
     Returns
     -------
@@ -276,6 +298,7 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
     array([[1, 0, 0],
            [0, 0, 1]], dtype=int8)
     """
+    _check_tau(tau, "class_activation_vectors")
     xp, device = namespace_of(H)
     if xp is not None:
         return _class_activations_xp(H, y, tau, aggregate, xp, device)
@@ -286,14 +309,14 @@ def class_activation_vectors(H, y, *, tau, aggregate="mean_activation"):
     {
         "H": ["array-like", "sparse matrix"],
         "y": ["array-like"],
-        "tau": [Interval(Real, 0, None, closed="left")],
+        "tau": [Interval(Real, 0, None, closed="left"), None],
         "classes": ["array-like", None],
         "aggregate": [StrOptions(set(AGGREGATES))],
     },
     prefer_skip_nested_validation=True,
 )
 def activation_overlapping_degree(
-    H, y, *, tau, classes=None, aggregate="mean_activation"
+    H, y, *, tau=None, classes=None, aggregate="mean_activation"
 ):
     r"""Activation overlapping degree (AOD) of a set of classes (eq. 10).
 
@@ -316,13 +339,18 @@ def activation_overlapping_degree(
         Class labels of the rows of ``H`` (on the host or, with an array API
         ``H``, an array API array).
     tau : float >= 0
-        Activation threshold of eq. (7).
+        Activation threshold of eq. (7); required (see
+        :func:`class_activation_vectors` and
+        :func:`select_activation_threshold`).
     classes : array-like, default=None
         At least 2 distinct labels present in ``y``. ``None`` uses all
         classes.
     aggregate : str, default="mean_activation"
-        See :func:`class_activation_vectors` (only ``"mean_activation"`` can
-        be computed from ``H``).
+        See :func:`class_activation_vectors`. Only ``"mean_activation"``
+        can be computed from ``H``; :func:`sparsity_report` and the scorers,
+        which have the model, default to eq. (9) as written,
+        ``"mean_data"``, and give this function's numbers with
+        ``aggregate="mean_activation"`` and the same ``tau``.
 
     Returns
     -------
@@ -342,6 +370,7 @@ def activation_overlapping_degree(
     >>> activation_overlapping_degree(H, [0, 1, 2], tau=0.5, classes=[0, 2])
     0.5
     """
+    _check_tau(tau, "activation_overlapping_degree")
     xp, device = namespace_of(H)
     if xp is not None:
         return _overlapping_degree_xp(H, y, tau, classes, aggregate, xp, device)
@@ -389,7 +418,7 @@ def _overlapping_degree_xp(H, y, tau, classes, aggregate, xp, device):
     {
         "H": ["array-like", "sparse matrix"],
         "y": ["array-like"],
-        "tau": [Interval(Real, 0, None, closed="left")],
+        "tau": [Interval(Real, 0, None, closed="left"), None],
         "k": [
             Interval(Integral, 1, None, closed="left"),
             "array-like",
@@ -399,7 +428,7 @@ def _overlapping_degree_xp(H, y, tau, classes, aggregate, xp, device):
     },
     prefer_skip_nested_validation=True,
 )
-def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
+def average_activation_overlap(H, y, *, tau=None, k=2, aggregate="mean_activation"):
     r"""Average AOD among ``k`` classes: the mean of eq. (10) over all subsets.
 
     With ``m`` classes, the mean of :func:`activation_overlapping_degree`
@@ -427,13 +456,18 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
         Class labels; at least 2 distinct classes (on the host or, with an
         array API ``H``, an array API array).
     tau : float >= 0
-        Activation threshold of eq. (7).
+        Activation threshold of eq. (7); required (see
+        :func:`class_activation_vectors` and
+        :func:`select_activation_threshold`).
     k : int, list of int or "all", default=2
         Subset size(s), each between 1 and the number of classes ``m``.
         ``"all"`` means ``k = 2, ..., m``.
     aggregate : str, default="mean_activation"
-        See :func:`class_activation_vectors` (only ``"mean_activation"`` can
-        be computed from ``H``).
+        See :func:`class_activation_vectors`. Only ``"mean_activation"``
+        can be computed from ``H``; :func:`sparsity_report` and the scorers,
+        which have the model, default to eq. (9) as written,
+        ``"mean_data"``, and give this function's numbers with
+        ``aggregate="mean_activation"`` and the same ``tau``.
 
     Returns
     -------
@@ -458,6 +492,7 @@ def average_activation_overlap(H, y, *, tau, k=2, aggregate="mean_activation"):
     >>> average_activation_overlap(H, [0, 1, 2], tau=0.5, k="all")
     array([0.41666667, 0.25      ])
     """
+    _check_tau(tau, "average_activation_overlap")
     xp, device = namespace_of(H)
     if xp is not None:
         return _average_overlap_xp(H, y, tau, k, aggregate, xp, device)
