@@ -452,6 +452,34 @@ def claims_rows(claims):
     return header, rows
 
 
+def claims_scale_rows(by_scale):
+    """``(header, rows)`` of the claims at several scales, side by side.
+
+    ``by_scale`` maps a label (e.g. ``"5,000 images"``) to the claims of one
+    set of results; a row per claim text, in the order the claims first
+    appear, with our value and the verdict at each scale ("" where that
+    scale's results cannot check the claim).
+    """
+    labels = list(by_scale)
+    order, paper, cells = [], {}, {}
+    for label, claims in by_scale.items():
+        for c in claims:
+            if c["claim"] not in paper:
+                order.append(c["claim"])
+                paper[c["claim"]] = c["paper"]
+            cells[(c["claim"], label)] = (c["ours"], c["verdict"])
+    header = ["claim", "paper"]
+    for label in labels:
+        header += [f"ours, {label}", f"verdict, {label}"]
+    rows = []
+    for claim in order:
+        row = [claim, paper[claim]]
+        for label in labels:
+            row += list(cells.get((claim, label), ("", "")))
+        rows.append(row)
+    return header, rows
+
+
 def claims_summary(claims):
     """``"N of M claims hold, K n/a"`` (K: claims on a network that did not learn)."""
     held = sum(c["holds"] is True for c in claims)
