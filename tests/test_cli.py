@@ -419,3 +419,27 @@ def test_claims_from_single_files_and_duplicates(tmp_path, capsys):
                  str(tmp_path / "b"), "--out", str(tmp_path / "c")]) == 0
     claims = (tmp_path / "c" / "claims.md").read_text()
     assert "Figure 1(b)" in claims
+
+
+def test_subsample_gives_at_most_n_rows_and_refuses_fewer_than_the_classes():
+    # Issue 20, item 10: --max-test 3 gave one row per class (10 rows).
+    from sklearn_sparsity.experiments._data import _subsample
+
+    X = np.arange(1000, dtype=float).reshape(-1, 1)
+    y = np.repeat(np.arange(10), [500] + [55] * 9)  # one large class
+    for n in (10, 11, 12, 15, 37, 999):
+        X_sub, y_sub = _subsample(X, y, n, seed=0)
+        assert X_sub.shape[0] <= n, n
+        assert set(y_sub) == set(range(10))
+    with pytest.raises(ValueError, match="at least 10 rows.*one per class"):
+        _subsample(X, y, 3, seed=0)
+
+
+def test_max_test_below_the_number_of_classes_is_a_usage_error(
+        tmp_path, capsys, shared_data_dir):
+    argv = ["reproduce", "table1", "--data-home", str(shared_data_dir),
+            "--out", str(tmp_path), "--max-test", "3", *TINY]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "max_test=3" in err and "10" in err, err
+    assert not list(tmp_path.iterdir())
