@@ -97,6 +97,17 @@ def _cache_dir(args):
         raise UsageError(str(exc)) from exc
 
 
+def _output(directory, argv, name):
+    """The ``Output`` of a command, its folder checked before any training."""
+    from .experiments._output import Output
+
+    try:
+        return Output(directory, argv, name)
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {directory}: "
+                         f"{exc.strerror or exc} (choose another --out)") from exc
+
+
 def _run_kwargs(args):
     return {"scale": getattr(args, "scale", "quick"),
             "data_home": getattr(args, "data_home", None),
@@ -274,7 +285,7 @@ def demo(args, argv, overrides):
     """``demo``: rates chosen on validation data, then the comparison on digits."""
     from .experiments._claims import comparison_sentence
     from .experiments._compare import run_comparison
-    from .experiments._output import Output, settings_note
+    from .experiments._output import settings_note
     from .experiments._paper import PAPER_TABLE1
     from .experiments._plots import plot_comparison
     from .experiments._records import summarize, text_table
@@ -284,7 +295,7 @@ def demo(args, argv, overrides):
     overrides = _with_rates_file(args, overrides)
     settings = _settings("digits", "quick", overrides)
     run_kwargs = _run_kwargs(args)
-    out = Output(args.out or ".", argv, "demo")
+    out = _output(args.out or ".", argv, "demo")
     tic = time.perf_counter()
     print("Demo: DBN, DpRBM, Dsigm and Drelu (a ReLU control, not in the "
           "paper) on scikit-learn's digits. "
@@ -344,7 +355,6 @@ def demo(args, argv, overrides):
 
 def reproduce(args, argv, overrides):
     """``reproduce EXPERIMENT``: the paper's tables and figures."""
-    from .experiments._output import Output
     from .experiments._records import read_csv
     from .experiments._settings import DATASETS
     from .experiments._tables import TABLE_DATASETS, TABLE_NUMBERS
@@ -360,8 +370,8 @@ def reproduce(args, argv, overrides):
         raise UsageError(f"--parts takes letters of abc; got {args.parts!r}")
     overrides = _with_rates_file(args, overrides)
     run_kwargs = _run_kwargs(args)
-    out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
-                 args.experiment)
+    out = _output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
+                  args.experiment)
     wanted = (["table1", "table2", "figure1", "figure2"]
               if args.experiment == "all" else [args.experiment])
     reports, comparison, claims_runs = [], {}, {}
@@ -405,7 +415,7 @@ def reproduce(args, argv, overrides):
 
 def select_rates(args, argv, overrides):
     """``select-rates TABLE``: the learning-rate grid on validation data."""
-    from .experiments._output import Output, settings_note
+    from .experiments._output import settings_note
     from .experiments._records import summarize
     from .experiments._select import chosen_rates, run_selection
     from .experiments._tables import selection_rows
@@ -418,8 +428,8 @@ def select_rates(args, argv, overrides):
     settings = _settings(dataset, args.scale, overrides)
     _check_data(dataset, settings, args.data_home)
     run_kwargs = _run_kwargs(args)
-    out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
-                 f"select_rates_{args.table}")
+    out = _output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
+                  f"select_rates_{args.table}")
     rates = ", ".join(f"{r:g}" for r in settings["rate_grid"])
     print(f"\n== select-rates {args.table} ({dataset}, scale {args.scale}): "
           f"every rate of {{{rates}}}, validated on "
@@ -457,7 +467,6 @@ def claims(args, argv, overrides):
     """``claims DIR...``: the paper's claims against written results."""
     from pathlib import Path
 
-    from .experiments._output import Output
     from .experiments._records import read_csv
 
     files = {"table1": "table1_runs.csv", "table2": "table2_runs.csv",
@@ -483,8 +492,8 @@ def claims(args, argv, overrides):
         raise UsageError("none of the given folders holds results of "
                          "'reproduce' (" + ", ".join(files.values()) + ")")
     first = Path(args.results[0])
-    out = Output(args.out or (first if first.is_dir() else first.parent), argv,
-                 "claims")
+    out = _output(args.out or (first if first.is_dir() else first.parent), argv,
+                  "claims")
     _claims_table(out, "claims", runs, args.aggregate)
     out.info["experiments"]["claims"] = {"results": list(args.results),
                                          "files": sorted(runs)}

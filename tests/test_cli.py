@@ -443,3 +443,92 @@ def test_max_test_below_the_number_of_classes_is_a_usage_error(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "max_test=3" in err and "10" in err, err
     assert not list(tmp_path.iterdir())
+
+
+def _no_space(path):
+    import errno
+
+    return OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+@pytest.mark.parametrize("failing", ["table", "csv", "figure"])
+def test_a_full_disk_leaves_no_truncated_result(tmp_path, capsys, monkeypatch,
+                                                failing):
+    # Issue 20, item 7: every result file is written to a temporary name and
+    # renamed, so it is complete or absent; the message names the file.
+    from pathlib import Path
+
+    import matplotlib.figure
+
+    from sklearn_sparsity.experiments import _records
+
+    out = tmp_path / "out"
+    if failing == "table":
+        name = "figure1a.md"
+
+        def half(self, data, *args, **kwargs):
+            with open(self, "w") as f:
+                f.write(data[: len(data) // 2])
+            raise _no_space(self)
+
+        monkeypatch.setattr(Path, "write_text", half)
+    elif failing == "csv":
+        name = "figure1a.csv"
+        write_csv = _records.write_csv
+
+        def half(records, path):
+            write_csv(records, path)
+            with open(path, "r+") as f:
+                f.truncate(len(f.read()) // 2)
+            raise _no_space(path)
+
+        monkeypatch.setattr(_records, "write_csv", half)
+    else:
+        name = "figure1a.png"
+
+        def half(self, fname, *args, **kwargs):
+            Path(fname).write_bytes(b"\x89PNG")
+            raise _no_space(fname)
+
+        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", half)
+    assert main(["reproduce", "figure1", "--dataset", "digits", "--parts", "a",
+                 "--out", str(out), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "No space left on device" in err and str(out / name) in err, err
+    assert not (out / name).exists()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_an_unwritable_output_folder_is_found_before_any_training(
+        tmp_path, capsys, monkeypatch):
+    # Issue 20, item 8: the folder is checked (a probe file written and
+    # removed) before the first fit. A read-only folder, simulated (the
+    # tests may run as root, who can write anywhere).
+    import errno
+    import os
+
+    from sklearn_sparsity.experiments import _compare, _select
+
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if str(path).startswith(str(readonly)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the output folder was checked")
+
+    monkeypatch.setattr(os, "open", refusing)
+    monkeypatch.setattr(_compare, "run_comparison", no_training)
+    monkeypatch.setattr(_select, "run_selection", no_training)
+    for argv in (["demo", "--out", str(readonly)],
+                 ["select-rates", "demo", "--out", str(readonly / "sub")]):
+        assert main([*argv, *TINY]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert "cannot write to the output folder" in err and str(readonly) in err
+        assert "Permission denied" in err
