@@ -264,11 +264,19 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs):
     return report
 
 
-def _claims_table(out, name, runs, aggregate):
+def _claims_table(out, name, runs, aggregate, *, sources=None):
+    """Write the claims table; none to check is an error when ``sources``.
+
+    ``sources`` names the files the runs were read from (``claims``).
+    """
     from .experiments._claims import claims_rows, evaluate_claims
 
     claims = evaluate_claims(**runs, aggregate=aggregate)
     if not claims:
+        if sources:
+            raise UsageError("no claim of the paper can be checked from "
+                             f"{', '.join(sources)} (no rows of the "
+                             "networks, metrics or aggregate the claims use)")
         return
     header, rows = claims_rows(claims)
     held = sum(c["holds"] for c in claims)
@@ -467,12 +475,12 @@ def claims(args, argv, overrides):
     """``claims DIR...``: the paper's claims against written results."""
     from pathlib import Path
 
-    from .experiments._records import read_csv
+    from .experiments._records import ResultsFileError, read_csv
 
     files = {"table1": "table1_runs.csv", "table2": "table2_runs.csv",
              "figure1a": "figure1a.csv", "figure1b": "figure1b.csv",
              "figure1c": "figure1c.csv"}
-    runs = {}
+    runs, paths = {}, {}
     for given in map(Path, args.results):
         if given.is_dir():
             found = {key: given / name for key, name in files.items()
@@ -487,14 +495,22 @@ def claims(args, argv, overrides):
             if key in runs:
                 raise UsageError(f"{path.name} is given more than once (in "
                                  "the folders or files); give each result once")
-            runs[key] = read_csv(path)
+            paths[key] = path
+            try:
+                runs[key] = read_csv(path)
+            except ResultsFileError as exc:
+                raise UsageError(str(exc)) from exc
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: "
+                                 f"{exc.strerror or exc}") from exc
     if not runs:
         raise UsageError("none of the given folders holds results of "
                          "'reproduce' (" + ", ".join(files.values()) + ")")
     first = Path(args.results[0])
     out = _output(args.out or (first if first.is_dir() else first.parent), argv,
                   "claims")
-    _claims_table(out, "claims", runs, args.aggregate)
+    _claims_table(out, "claims", runs, args.aggregate,
+                  sources=[str(path) for path in paths.values()])
     out.info["experiments"]["claims"] = {"results": list(args.results),
                                          "files": sorted(runs)}
     out.save_info()

@@ -532,3 +532,31 @@ def test_an_unwritable_output_folder_is_found_before_any_training(
         assert err.count("\n") == 1, err
         assert "cannot write to the output folder" in err and str(readonly) in err
         assert "Permission denied" in err
+
+
+_RUNS_HEADER = "dataset,model,metric,layer,seed,value\n"
+
+
+@pytest.mark.parametrize("content, message", [
+    ((_RUNS_HEADER + "mnist,DBN,hspm,1,0,0.5\nmnist,DBN,hs").encode(),
+     "table1_runs.csv, row 3: cut short"),
+    ((_RUNS_HEADER + "mnist,DBN,hspm,1,0,0.5,7\n").encode(),
+     "table1_runs.csv, row 2: more cells than columns"),
+    ((_RUNS_HEADER + "mnist,DBN,hspm,1,0,abc\n").encode(),
+     "table1_runs.csv, row 2: value 'abc' is not a number"),
+    (b"\xff\xfe\x00garbage\x80\n", "table1_runs.csv: not UTF-8 text"),
+    (b"", "table1_runs.csv: empty"),
+    (_RUNS_HEADER.encode(), "table1_runs.csv: no rows"),
+    (b"name,size\nfoo,3\n", "table1_runs.csv: not a result file of 'reproduce'"),
+    ((_RUNS_HEADER + "mnist,DBN,foo,1,0,0.5\n").encode(),
+     "no claim of the paper can be checked from "),
+])
+def test_claims_on_damaged_results_is_a_one_line_error(tmp_path, capsys,
+                                                       content, message):
+    # Issue 20, item 5: a traceback, or exit 0 printing nothing, before.
+    (tmp_path / "table1_runs.csv").write_bytes(content)
+    assert main(["claims", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert message in err and str(tmp_path) in err, err
+    assert not (tmp_path / "claims.md").exists()
