@@ -31,7 +31,7 @@ from ._base import (
     layer_seeds,
     rbm_epoch_printer,
 )
-from ._cache import cache_namespace, cached_result
+from ._cache import cache_namespace, cached_result, checksummed
 from ._rbm import fit_rbm_state, history_arrays, init_cd_state, train_cd
 from ._units import UNITS
 from ._validation import (
@@ -70,12 +70,12 @@ def _cached_fit_layer(memory):
 
     The one place that says how the stack caches its layers. The key holds
     the package's code fingerprint (see ``_cache.py``), and a cached layer
-    whose shapes do not match its arguments (a swapped or damaged entry) is
-    trained again. The cached value is the layer's whole training state, so
+    whose checksum or shapes do not match (an entry edited, damaged or
+    swapped on disk) is trained again. The cached value is the layer's whole training state, so
     a stack loaded from the cache can continue training (``warm_start``,
     ``partial_fit``).
     """
-    memorized = check_memory(memory).cache(_fit_layer_in_namespace,
+    memorized = check_memory(memory).cache(checksummed(_fit_layer_in_namespace),
                                            ignore=["what", "hooks"])
 
     def fit_layer(X, n_hidden, **kwargs):

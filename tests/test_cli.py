@@ -340,7 +340,7 @@ def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
     # before the networks started), none of an interrupted network.
     import joblib
 
-    cached = [joblib.load(path) for path in
+    cached = [joblib.load(path)["payload"] for path in
               cache.rglob("_comparison_task_uncached/*/output.pkl")]
     assert {r["model"] for records in cached for r in records} <= {"data"}
 

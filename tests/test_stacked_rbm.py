@@ -183,6 +183,28 @@ def test_lower_layers_shared_and_cached(tmp_path, digits):
     assert len(entries) == 2
 
 
+def test_a_damaged_cached_layer_is_reported_and_trained_again(tmp_path, digits,
+                                                             capfd):
+    # Issue 20, item 6: 123.0 written into a cached layer's weights was
+    # served. Each entry carries a checksum of its payload.
+    import joblib
+
+    memory = Memory(tmp_path, verbose=0)
+    first = StackedRBMTransformer((12,), n_epochs=2, random_state=3,
+                                  memory=memory).fit(digits)
+    (path,) = tmp_path.rglob("output.pkl")
+    entry = joblib.load(path)
+    state = entry["payload"] if isinstance(entry, dict) else entry
+    state.W[0, 0] = 123.0
+    joblib.dump(entry, path)
+    capfd.readouterr()
+    again = StackedRBMTransformer((12,), n_epochs=2, random_state=3,
+                                  memory=memory).fit(digits)
+    assert_array_equal(again.coefs_[0], first.coefs_[0])
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "checksum mismatch" in err, err
+
+
 def test_clone_and_pickle(digits):
     stack = StackedRBMTransformer((8, 4), n_epochs=2, random_state=0).fit(digits)
     restored = pickle.loads(pickle.dumps(stack))
