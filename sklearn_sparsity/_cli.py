@@ -11,7 +11,7 @@ Ctrl-C gives exit status 130.
 import argparse
 import sys
 
-from ._commands import EXPERIMENTS, SELECT_TABLES, UsageError
+from ._commands import EXPERIMENTS, SELECT_TABLES, USER_CACHE, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +84,16 @@ def _models(text):
     return models
 
 
+def _folder(text):
+    """A folder given on the command line: an empty one is refused.
+
+    An empty path would silently be the current folder (or the default).
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a folder, got {text!r}")
+    return text
+
+
 def _n_jobs(text):
     value = _parse(text, int, "an integer")
     if value == 0:
@@ -113,14 +123,16 @@ def _add_run_options(p):
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address (implies --backend dask); "
                         "'local' starts a local cluster")
-    p.add_argument("--cache-dir", nargs="?", const="default", default=None,
-                   metavar="DIR",
+    p.add_argument("--cache-dir", nargs="?", const=USER_CACHE, default=None,
+                   type=_folder, metavar="DIR",
                    help="keep pretrained layers and finished runs on disk; "
-                        "without DIR, in the per-user cache folder "
-                        "($XDG_CACHE_HOME or ~/.cache)/sklearn-sparsity. A "
-                        "cache holds pickles: use a folder only you can "
-                        "write to")
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder")
+                        "without DIR (--cache-dir alone), in the per-user "
+                        "cache folder ($XDG_CACHE_HOME or "
+                        "~/.cache)/sklearn-sparsity. A cache holds pickles: "
+                        "use a folder only you can write to")
+    p.add_argument("--out", default=None, type=_folder, metavar="DIR",
+                   help="output folder (checked to be writable before any "
+                        "training)")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="also print every training epoch, each line prefixed "
                         "with its run's name (layers and runs loaded from "
@@ -187,7 +199,7 @@ def _add_overrides(p, *, reproduce):
 def _add_data_options(p):
     p.add_argument("--scale", default="quick",
                    help="quick (minutes) or paper (the paper's epochs: hours)")
-    p.add_argument("--data-home", default=None, metavar="DIR",
+    p.add_argument("--data-home", default=None, type=_folder, metavar="DIR",
                    help="folder holding mnist-subset/ (or mnist/) and "
                         "birdsong/; default: $SKLEARN_SPARSITY_DATA")
 
@@ -270,7 +282,7 @@ def build_parser():
     claims.add_argument("--aggregate", default="mean_data",
                         choices=("mean_data", "mean_input", "mean_activation"),
                         help="reading of eq. 9 for the AOD claims")
-    claims.add_argument("--out", default=None, metavar="DIR",
+    claims.add_argument("--out", default=None, type=_folder, metavar="DIR",
                         help="output folder (default: the first DIR)")
     return parser
 

@@ -17,6 +17,20 @@ class UsageError(Exception):
     """A mistake of the user: reported in one line, exit status 2."""
 
 
+class _UserCache:
+    """``--cache-dir`` given without a folder: the per-user cache folder.
+
+    Not a string, so that no path (not even one named ``default``) can be
+    taken for it.
+    """
+
+    def __repr__(self):
+        return "USER_CACHE"
+
+
+USER_CACHE = _UserCache()
+
+
 def _settings(dataset, scale, overrides):
     from .experiments._settings import get_settings
 
@@ -90,7 +104,7 @@ def _cache_dir(args):
 
     if args.cache_dir is None:
         return None
-    path = default_cache_dir() if args.cache_dir == "default" else args.cache_dir
+    path = default_cache_dir() if args.cache_dir is USER_CACHE else args.cache_dir
     try:
         return str(check_cache_dir(path))
     except CacheFolderError as exc:

@@ -133,6 +133,10 @@ def test_git_commit_of_the_source_tree(tmp_path):
     (["reproduce", "table2", "--pretrain-lr", "0"], "expected a positive number"),
     (["reproduce", "table2", "--lr", "Dsigma=0.1"], "MODEL one of DBN, DpRBM"),
     (["reproduce", "table2", "--lr", "Dsigm=fast"], "expected a number"),
+    (["reproduce", "table1", "--out", ""], "expected a folder, got ''"),
+    (["demo", "--cache-dir", ""], "expected a folder, got ''"),
+    (["claims", ".", "--out", " "], "expected a folder, got ' '"),
+    (["reproduce", "table1", "--data-home", ""], "expected a folder, got ''"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
@@ -560,3 +564,19 @@ def test_claims_on_damaged_results_is_a_one_line_error(tmp_path, capsys,
     assert err.count("\n") == 1, err
     assert message in err and str(tmp_path) in err, err
     assert not (tmp_path / "claims.md").exists()
+
+
+def test_cache_dir_named_default_is_a_folder_not_the_user_cache(
+        tmp_path, monkeypatch):
+    # Issue 20, item 11: "--cache-dir default" was taken as the per-user
+    # cache; the per-user cache is "--cache-dir" without a value.
+    from sklearn_sparsity._commands import _cache_dir
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    args = build_parser().parse_args(["demo", "--cache-dir", "default"])
+    assert _cache_dir(args) == "default"
+    assert (tmp_path / "default").is_dir()
+    assert not (tmp_path / "xdg").exists()
+    args = build_parser().parse_args(["demo", "--cache-dir"])
+    assert _cache_dir(args) == str(tmp_path / "xdg" / "sklearn-sparsity")
