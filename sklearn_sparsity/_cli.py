@@ -5,11 +5,15 @@ tables are rendered by ``experiments/_tables.py`` and results written by
 ``experiments/_output.py``. Mistakes a user can make (missing data, unknown
 experiment, bad option) end with one message and exit status 2; failed runs
 are listed and give exit status 1 after the finished ones were written;
-Ctrl-C gives exit status 130.
+Ctrl-C gives exit status 130, and SIGTERM ends the run the same way (its
+workers stopped, nothing truncated written) with exit status 143.
 """
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 
 from ._commands import EXPERIMENTS, SELECT_TABLES, USER_CACHE, UsageError
 
@@ -333,6 +337,37 @@ def _connect(args):
     return None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: the run stops as on Ctrl-C (exit status 143).
+
+    A ``KeyboardInterrupt``, so that everything that handles Ctrl-C handles
+    it too: estimators keep their previous fit, joblib stops the parallel
+    workers (which a SIGTERM sent to the main process alone does not reach),
+    nothing truncated is cached or written.
+    """
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises :class:`Terminated` while the command runs.
+
+    Only in the main thread (where Python runs signal handlers); the
+    previous handler is restored afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
     """Entry point of ``python -m sklearn_sparsity`` and ``sklearn-sparsity``.
 
@@ -345,22 +380,27 @@ def main(argv=None):
     -------
     status : int
         0 on success, 1 when some runs failed (the others are written), 2 on
-        a usage error, 130 when interrupted (Ctrl-C).
+        a usage error, 130 when interrupted (Ctrl-C), 143 when terminated
+        (SIGTERM).
     """
     from . import _commands
 
     argv = sys.argv[1:] if argv is None else list(argv)
     client = None
     try:
-        args = build_parser().parse_args(argv)
-        client = _connect(args)
-        command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
-                   "select-rates": _commands.select_rates,
-                   "claims": _commands.claims}[args.command]
-        reports = command(args, argv, _overrides(args))
+        with _sigterm_as_interrupt():
+            args = build_parser().parse_args(argv)
+            client = _connect(args)
+            command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
+                       "select-rates": _commands.select_rates,
+                       "claims": _commands.claims}[args.command]
+            reports = command(args, argv, _overrides(args))
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("sklearn-sparsity: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("sklearn-sparsity: interrupted", file=sys.stderr)
         return 130

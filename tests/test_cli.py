@@ -580,3 +580,56 @@ def test_cache_dir_named_default_is_a_folder_not_the_user_cache(
     assert not (tmp_path / "xdg").exists()
     args = build_parser().parse_args(["demo", "--cache-dir"])
     assert _cache_dir(args) == str(tmp_path / "xdg" / "sklearn-sparsity")
+
+
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_sigterm_ends_the_run_like_ctrl_c_and_stops_the_workers(tmp_path,
+                                                                n_jobs):
+    # Issue 20, item 9: SIGTERM to the main process only (not its group)
+    # left the loky workers running, re-parented to PID 1, writing cache
+    # entries after the parent died.
+    import os
+    import signal
+    import time
+
+    import joblib
+
+    rates = tmp_path / "rates.json"
+    rates.write_text(json.dumps({"learning_rate": {"DBN": 0.1, "DpRBM": 0.1,
+                                                   "Dsigm": 1.0}}))
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_sparsity", "demo", "-v", "--rates",
+         str(rates), "--cache-dir", str(cache), "--out", str(out), "--hidden",
+         "32-32", "--pretrain-epochs", "1", "--finetune-epochs", "400",
+         "--n-jobs", n_jobs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    try:
+        for line in proc.stdout:
+            if "[PretrainedMLP] epoch 3/400" in line:
+                break
+        os.kill(proc.pid, signal.SIGTERM)  # the main process only
+        _, err = proc.communicate(timeout=120)
+        # Every process of the run (its session) ends with it.
+        for _ in range(150):
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("workers of the run are still running after it ended")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err, err
+    assert not (out / "sparsity_demo.png").exists()
+    cached = [joblib.load(path) for path in
+              cache.rglob("_comparison_task_uncached/*/output.pkl")]
+    assert {r["model"] for entry in cached for r in entry["payload"]} <= {"data"}
