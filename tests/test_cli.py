@@ -633,3 +633,25 @@ def test_sigterm_ends_the_run_like_ctrl_c_and_stops_the_workers(tmp_path,
     cached = [joblib.load(path) for path in
               cache.rglob("_comparison_task_uncached/*/output.pkl")]
     assert {r["model"] for entry in cached for r in entry["payload"]} <= {"data"}
+
+
+def test_reproduce_figure1_with_every_run_failed_lists_the_failures(
+        tmp_path, capsys, monkeypatch, shared_data_dir):
+    # An empty figure1a.csv (no run finished) is not read back for the
+    # claims: the failures are listed, exit status 1.
+    from sklearn_sparsity.experiments import _figure1, _plots
+    from sklearn_sparsity.experiments._runner import RunReport
+
+    def failed(*args, **kwargs):
+        return [], RunReport({}, {"mnist epochs": "RuntimeError: boom"},
+                             {"mnist epochs": 0.0}, 0.0)
+
+    monkeypatch.setattr(_figure1, "run_profile", failed)
+    # (No figure of nothing: matplotlib cannot draw 0 columns.)
+    monkeypatch.setattr(_plots, "plot_profile",
+                        lambda summary, path, **kwargs: path.write_bytes(b""))
+    argv = ["reproduce", "figure1", "--parts", "a", "--data-home",
+            str(shared_data_dir), "--out", str(tmp_path), *TINY]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "mnist epochs: RuntimeError: boom" in err and "Traceback" not in err
