@@ -492,7 +492,7 @@ def claims(args, argv, overrides):
     """``claims DIR...``: the paper's claims against written results."""
     from pathlib import Path
 
-    from .experiments._records import ResultsFileError, read_csv
+    from .experiments._records import RESULT_COLUMNS, ResultsFileError, read_csv
 
     files = {"table1": "table1_runs.csv", "table2": "table2_runs.csv",
              "figure1a": "figure1a.csv", "figure1b": "figure1b.csv",
@@ -514,7 +514,7 @@ def claims(args, argv, overrides):
                                  "the folders or files); give each result once")
             paths[key] = path
             try:
-                runs[key] = read_csv(path)
+                runs[key] = read_csv(path, required=RESULT_COLUMNS)
             except ResultsFileError as exc:
                 raise UsageError(str(exc)) from exc
             except OSError as exc:

@@ -76,10 +76,10 @@ def _cached_fit_layer(memory):
     The one place that says how the stack caches its layers. The key holds
     the package's code fingerprint (see ``_cache.py``), and a cached layer
     whose checksum or shapes do not match (an entry edited, damaged or
-    swapped on disk) is trained again. The cached value is the layer's whole training state, so
-    a stack loaded from the cache can continue training (``warm_start``,
-    ``partial_fit``). The cache folder must pass ``check_cache_dir``, as
-    the command line's ``--cache-dir`` does.
+    swapped on disk) is trained again. The cached value is the layer's whole
+    training state, so a stack loaded from the cache can continue training
+    (``warm_start``, ``partial_fit``). The cache folder must pass
+    ``check_cache_dir``, as the command line's ``--cache-dir`` does.
     """
     # The command line's rule for --cache-dir: a cache holds pickles, so its
     # folder must be private to the user (CacheFolderError, a ValueError).

@@ -88,11 +88,11 @@ class ResultsFileError(ValueError):
     """A result file that cannot be read back: damaged, empty or foreign."""
 
 
-#: Columns every per-run file of ``reproduce`` has.
+#: Columns every per-run file of ``reproduce`` has (not the summaries).
 RESULT_COLUMNS = ("metric", "value")
 
 
-def read_csv(path, *, required=RESULT_COLUMNS):
+def read_csv(path, *, required=()):
     """Records written by :func:`write_csv` (empty cells are None).
 
     Numbers come back as int or float; ``model`` and the other text
@@ -102,8 +102,10 @@ def read_csv(path, *, required=RESULT_COLUMNS):
     ----------
     path : path-like
         The CSV file.
-    required : tuple of str, default=("metric", "value")
-        Columns the file must have; ``value`` must be a number in every row.
+    required : tuple of str, default=()
+        Columns the file must have (``RESULT_COLUMNS`` for the per-run
+        files of ``reproduce``); when ``value`` is one of them, it must be a
+        number in every row.
 
     Returns
     -------
