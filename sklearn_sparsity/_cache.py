@@ -12,13 +12,23 @@ they stay on disk, in their own namespace, until the cache is cleared.
 A cache holds pickles, and loading a pickle can run code: a cache must be
 trusted like any pickle. :func:`check_cache_dir` refuses a folder that other
 users can write to, and :func:`default_cache_dir` is private to the user.
+
+Every entry carries a SHA-256 checksum of its payload (:func:`payload_digest`
+over the arrays, numbers and text of the result), checked when it is read
+back: an entry edited by hand or damaged on disk, one that cannot be loaded,
+or one that does not match its arguments is reported in one line on stderr
+and computed again (:func:`cached_result`).
 """
 
 import functools
 import hashlib
 import os
 import stat
+import sys
+import types
 from pathlib import Path
+
+import numpy as np
 
 from ._version import __version__
 
@@ -132,15 +142,131 @@ def check_cache_dir(path):
     return path
 
 
-def cached_result(cached_function, is_valid, /, *args, **kwargs):
-    """``cached_function(*args, **kwargs)``, recomputed if the cached value is wrong.
+def _feed(digest, obj, active):
+    """Feed a canonical encoding of ``obj`` to the hash ``digest``."""
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+        digest.update(f"{type(obj).__name__}:{obj!r};".encode())
+    elif isinstance(obj, np.ndarray):
+        if obj.dtype.hasobject:
+            digest.update(f"objects{obj.shape};".encode())
+            _feed(digest, obj.tolist(), active)
+        else:
+            digest.update(f"array:{obj.dtype.str}{obj.shape};".encode())
+            digest.update(np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, np.generic):
+        _feed(digest, np.asarray(obj), active)
+    elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType,
+                          types.MethodType, types.ModuleType, np.ufunc)):
+        # Classes, functions and modules: by name (pickled by reference).
+        name = getattr(obj, "__qualname__", getattr(obj, "__name__", ""))
+        digest.update(f"ref:{getattr(obj, '__module__', '')}.{name};".encode())
+    elif id(obj) in active:
+        digest.update(b"cycle;")
+    else:
+        active.add(id(obj))
+        if isinstance(obj, dict):
+            digest.update(f"dict{len(obj)};".encode())
+            for key, value in obj.items():
+                _feed(digest, key, active)
+                _feed(digest, value, active)
+        elif isinstance(obj, (list, tuple)):
+            digest.update(f"{type(obj).__name__}{len(obj)};".encode())
+            for item in obj:
+                _feed(digest, item, active)
+        elif isinstance(obj, (set, frozenset)):
+            digest.update(f"set{len(obj)};".encode())
+            for item in sorted(obj, key=repr):
+                _feed(digest, item, active)
+        elif isinstance(obj, np.random.Generator):
+            _feed(digest, obj.bit_generator.state, active)
+        elif isinstance(obj, np.random.RandomState):
+            _feed(digest, obj.get_state(legacy=False), active)
+        elif hasattr(obj, "__dict__"):
+            digest.update(f"object:{type(obj).__qualname__};".encode())
+            _feed(digest, vars(obj), active)
+        else:
+            import pickle
 
-    ``cached_function`` is a joblib ``MemorizedFunc`` (or the uncached
-    stand-in of ``Memory(None)``); ``is_valid(output)`` checks what came back
-    (shapes, keys), since a cache entry can be swapped or stale on disk. An
-    invalid one is computed again and overwritten.
+            digest.update(pickle.dumps(obj, protocol=4))
+        active.discard(id(obj))
+
+
+def payload_digest(payload):
+    """SHA-256 of a cached result: its arrays' bytes, numbers, text and layout.
+
+    Dicts, lists and tuples are walked in order, arrays hashed with their
+    dtype and shape, other objects through their attributes (random
+    generators through their state); classes, functions and modules by
+    name. The digest is the same for a result and for that result written by
+    joblib and loaded back, and changes with any number in it.
+
+    Parameters
+    ----------
+    payload : object
+        What a cached function returned.
+
+    Returns
+    -------
+    digest : str
+        64 hexadecimal digits.
     """
-    output = cached_function(*args, **kwargs)
-    if not is_valid(output):
-        output, _ = cached_function.call(*args, **kwargs)
-    return output
+    digest = hashlib.sha256()
+    _feed(digest, payload, set())
+    return digest.hexdigest()
+
+
+def checksummed(func):
+    """``func`` returning ``{"payload": output, "sha256": digest}`` instead.
+
+    The wrapper keeps ``func``'s name, module, signature and source
+    (``functools.wraps``), so that joblib ``Memory`` keys and stores its
+    results as it would ``func``'s; :func:`cached_result` checks the digest
+    when an entry is read back.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        output = func(*args, **kwargs)
+        return {"payload": output, "sha256": payload_digest(output)}
+
+    return wrapper
+
+
+def _entry_problem(entry, is_valid):
+    """Why a checksummed cache entry cannot be served, or None."""
+    if not (isinstance(entry, dict) and set(entry) == {"payload", "sha256"}):
+        return "not an entry of this package's format"
+    if payload_digest(entry["payload"]) != entry["sha256"]:
+        return "checksum mismatch: edited or damaged on disk"
+    if not is_valid(entry["payload"]):
+        return "its result does not match its arguments"
+    return None
+
+
+def cached_result(memorized, is_valid, /, *args, **kwargs):
+    """``func(*args, **kwargs)`` from the cache if intact, else computed again.
+
+    ``memorized`` is a joblib ``MemorizedFunc`` of ``checksummed(func)`` (or
+    the uncached stand-in of ``Memory(None)``). An entry in the cache is
+    served only when it loads, its checksum matches its payload and
+    ``is_valid(payload)`` holds (shapes, keys: an entry can be swapped on
+    disk); otherwise one line on stderr says which entry and why, and the
+    result is computed again and overwrites it.
+    """
+    if memorized.check_call_in_cache(*args, **kwargs):
+        where = getattr(memorized, "func", memorized).__name__
+        try:
+            shelved = memorized.call_and_shelve(*args, **kwargs)
+            where = os.path.join(shelved.store_backend.location,
+                                 shelved.func_id, shelved.args_id)
+            entry = shelved.get()
+        except Exception as exc:  # noqa: BLE001 - any damage: compute again
+            problem = f"unreadable ({type(exc).__name__})"
+        else:
+            problem = _entry_problem(entry, is_valid)
+            if problem is None:
+                return entry["payload"]
+        print(f"sklearn-sparsity: cache entry {where} ignored ({problem}); "
+              "computing it again", file=sys.stderr, flush=True)
+    entry, _ = memorized.call(*args, **kwargs)
+    return entry["payload"]

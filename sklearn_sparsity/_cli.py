@@ -5,13 +5,17 @@ tables are rendered by ``experiments/_tables.py`` and results written by
 ``experiments/_output.py``. Mistakes a user can make (missing data, unknown
 experiment, bad option) end with one message and exit status 2; failed runs
 are listed and give exit status 1 after the finished ones were written;
-Ctrl-C gives exit status 130.
+Ctrl-C gives exit status 130, and SIGTERM ends the run the same way (its
+workers stopped, nothing truncated written) with exit status 143.
 """
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 
-from ._commands import EXPERIMENTS, SELECT_TABLES, UsageError
+from ._commands import EXPERIMENTS, SELECT_TABLES, USER_CACHE, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +88,16 @@ def _models(text):
     return models
 
 
+def _folder(text):
+    """A folder given on the command line: an empty one is refused.
+
+    An empty path would silently be the current folder (or the default).
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a folder, got {text!r}")
+    return text
+
+
 def _n_jobs(text):
     value = _parse(text, int, "an integer")
     if value == 0:
@@ -122,14 +136,16 @@ def _add_run_options(p):
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address (implies --backend dask); "
                         "'local' starts a local cluster")
-    p.add_argument("--cache-dir", nargs="?", const="default", default=None,
-                   metavar="DIR",
+    p.add_argument("--cache-dir", nargs="?", const=USER_CACHE, default=None,
+                   type=_folder, metavar="DIR",
                    help="keep pretrained layers and finished runs on disk; "
-                        "without DIR, in the per-user cache folder "
-                        "($XDG_CACHE_HOME or ~/.cache)/sklearn-sparsity. A "
-                        "cache holds pickles: use a folder only you can "
-                        "write to")
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder")
+                        "without DIR (--cache-dir alone), in the per-user "
+                        "cache folder ($XDG_CACHE_HOME or "
+                        "~/.cache)/sklearn-sparsity. A cache holds pickles: "
+                        "use a folder only you can write to")
+    p.add_argument("--out", default=None, type=_folder, metavar="DIR",
+                   help="output folder (checked to be writable before any "
+                        "training)")
     p.add_argument("--device", default="numpy", metavar="DEVICE",
                    help="where the networks train: numpy (default: NumPy on "
                         "the CPU) or a PyTorch device such as cuda, cuda:1 "
@@ -231,7 +247,7 @@ def _add_data_options(p):
 
     p.add_argument("--scale", default="quick", choices=SCALES,
                    help="quick (minutes) or paper (the paper's epochs: hours)")
-    p.add_argument("--data-home", default=None, metavar="DIR",
+    p.add_argument("--data-home", default=None, type=_folder, metavar="DIR",
                    help="folder holding mnist-subset/ (or mnist/) and "
                         "birdsong/; default: $SKLEARN_SPARSITY_DATA")
 
@@ -315,7 +331,7 @@ def build_parser():
     claims.add_argument("--aggregate", default="mean_data",
                         choices=("mean_data", "mean_input", "mean_activation"),
                         help="reading of eq. 9 for the AOD claims")
-    claims.add_argument("--out", default=None, metavar="DIR",
+    claims.add_argument("--out", default=None, type=_folder, metavar="DIR",
                         help="output folder (default: the first DIR)")
     return parser
 
@@ -367,6 +383,37 @@ def _connect(args):
     return None
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: the run stops as on Ctrl-C (exit status 143).
+
+    A ``KeyboardInterrupt``, so that everything that handles Ctrl-C handles
+    it too: estimators keep their previous fit, joblib stops the parallel
+    workers (which a SIGTERM sent to the main process alone does not reach),
+    nothing truncated is cached or written.
+    """
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM raises :class:`Terminated` while the command runs.
+
+    Only in the main thread (where Python runs signal handlers); the
+    previous handler is restored afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
     """Entry point of ``python -m sklearn_sparsity`` and ``sklearn-sparsity``.
 
@@ -379,22 +426,27 @@ def main(argv=None):
     -------
     status : int
         0 on success, 1 when some runs failed (the others are written), 2 on
-        a usage error, 130 when interrupted (Ctrl-C).
+        a usage error, 130 when interrupted (Ctrl-C), 143 when terminated
+        (SIGTERM).
     """
     from . import _commands
 
     argv = sys.argv[1:] if argv is None else list(argv)
     client = None
     try:
-        args = build_parser().parse_args(argv)
-        client = _connect(args)
-        command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
-                   "select-rates": _commands.select_rates,
-                   "claims": _commands.claims}[args.command]
-        reports = command(args, argv, _overrides(args))
+        with _sigterm_as_interrupt():
+            args = build_parser().parse_args(argv)
+            client = _connect(args)
+            command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
+                       "select-rates": _commands.select_rates,
+                       "claims": _commands.claims}[args.command]
+            reports = command(args, argv, _overrides(args))
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("sklearn-sparsity: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("sklearn-sparsity: interrupted", file=sys.stderr)
         return 130

@@ -18,6 +18,20 @@ class UsageError(Exception):
     """A mistake of the user: reported in one line, exit status 2."""
 
 
+class _UserCache:
+    """``--cache-dir`` given without a folder: the per-user cache folder.
+
+    Not a string, so that no path (not even one named ``default``) can be
+    taken for it.
+    """
+
+    def __repr__(self):
+        return "USER_CACHE"
+
+
+USER_CACHE = _UserCache()
+
+
 def _settings(dataset, scale, overrides):
     from .experiments._settings import get_settings
 
@@ -129,11 +143,22 @@ def _cache_dir(args):
 
     if args.cache_dir is None:
         return None
-    path = default_cache_dir() if args.cache_dir == "default" else args.cache_dir
+    path = default_cache_dir() if args.cache_dir is USER_CACHE else args.cache_dir
     try:
         return str(check_cache_dir(path))
     except CacheFolderError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def _output(directory, argv, name):
+    """The ``Output`` of a command, its folder checked before any training."""
+    from .experiments._output import Output
+
+    try:
+        return Output(directory, argv, name)
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {directory}: "
+                         f"{exc.strerror or exc} (choose another --out)") from exc
 
 
 def _device(args):
@@ -364,11 +389,19 @@ def _baselines(out, dataset, scale, settings, overrides, run_kwargs, data=None):
     return report
 
 
-def _claims_table(out, name, runs, aggregate):
+def _claims_table(out, name, runs, aggregate, *, sources=None):
+    """Write the claims table; none to check is an error when ``sources``.
+
+    ``sources`` names the files the runs were read from (``claims``).
+    """
     from .experiments._claims import claims_rows, claims_summary, evaluate_claims
 
     claims = evaluate_claims(**runs, aggregate=aggregate)
     if not claims:
+        if sources:
+            raise UsageError("no claim of the paper can be checked from "
+                             f"{', '.join(sources)} (no rows of the "
+                             "networks, metrics or aggregate the claims use)")
         return
     header, rows = claims_rows(claims)
     out.table(name, "The paper's claims", header, rows,
@@ -384,7 +417,7 @@ def demo(args, argv, overrides):
     """``demo``: rates chosen on validation data, then the comparison on digits."""
     from .experiments._claims import comparison_sentence
     from .experiments._compare import run_comparison
-    from .experiments._output import Output, settings_note
+    from .experiments._output import settings_note
     from .experiments._paper import PAPER_TABLE1
     from .experiments._plots import plot_comparison
     from .experiments._records import summarize, text_table
@@ -394,7 +427,7 @@ def demo(args, argv, overrides):
     overrides = _with_rates_file(args, overrides)
     settings = _settings("digits", "quick", overrides)
     run_kwargs = _run_kwargs(args)
-    out = Output(args.out or ".", argv, "demo")
+    out = _output(args.out or ".", argv, "demo")
     tic = time.perf_counter()
     print("Demo: DBN, DpRBM, Dsigm and Drelu (a ReLU control, not in the "
           "paper) on scikit-learn's digits. "
@@ -454,8 +487,7 @@ def demo(args, argv, overrides):
 
 def reproduce(args, argv, overrides):
     """``reproduce EXPERIMENT``: the paper's tables and figures."""
-    from .experiments._output import Output
-    from .experiments._records import read_csv
+    from .experiments._records import ResultsFileError, read_csv
     from .experiments._settings import DATASETS
     from .experiments._tables import TABLE_DATASETS, TABLE_NUMBERS
 
@@ -470,8 +502,8 @@ def reproduce(args, argv, overrides):
         raise UsageError(f"--parts takes letters of abc; got {args.parts!r}")
     overrides = _with_rates_file(args, overrides)
     run_kwargs = _run_kwargs(args)
-    out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
-                 args.experiment)
+    out = _output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
+                  args.experiment)
     wanted = (["table1", "table2", "figure1", "figure2"]
               if args.experiment == "all" else [args.experiment])
     reports, comparison, claims_runs = [], {}, {}
@@ -511,7 +543,10 @@ def reproduce(args, argv, overrides):
             if dataset == "mnist":
                 for part in args.parts:
                     path = out.dir / f"figure1{part}.csv"
-                    claims_runs[f"figure1{part}"] = read_csv(path)
+                    try:
+                        claims_runs[f"figure1{part}"] = read_csv(path)
+                    except ResultsFileError:
+                        pass  # no run of the part finished (listed as failed)
         out.save_info()
     if claims_runs:
         _claims_table(out, "claims", claims_runs, settings["aggregate"])
@@ -520,7 +555,7 @@ def reproduce(args, argv, overrides):
 
 def select_rates(args, argv, overrides):
     """``select-rates TABLE``: the learning-rate grid on validation data."""
-    from .experiments._output import Output, settings_note
+    from .experiments._output import settings_note
     from .experiments._records import summarize
     from .experiments._select import chosen_rates, run_selection
     from .experiments._tables import selection_rows
@@ -533,8 +568,8 @@ def select_rates(args, argv, overrides):
     settings = _settings(dataset, args.scale, overrides)
     data = _check_data(dataset, settings, args.data_home)
     run_kwargs = _run_kwargs(args)
-    out = Output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
-                 f"select_rates_{args.table}")
+    out = _output(args.out or f"sklearn_sparsity_results_{args.scale}", argv,
+                  f"select_rates_{args.table}")
     rates = ", ".join(f"{r:g}" for r in settings["rate_grid"])
     print(f"\n== select-rates {args.table} ({dataset}, scale {args.scale}): "
           f"every rate of {{{rates}}}, validated on "
@@ -575,13 +610,12 @@ def claims(args, argv, overrides):
     """``claims DIR...``: the paper's claims against written results."""
     from pathlib import Path
 
-    from .experiments._output import Output
-    from .experiments._records import read_csv
+    from .experiments._records import RESULT_COLUMNS, ResultsFileError, read_csv
 
     files = {"table1": "table1_runs.csv", "table2": "table2_runs.csv",
              "figure1a": "figure1a.csv", "figure1b": "figure1b.csv",
              "figure1c": "figure1c.csv"}
-    runs = {}
+    runs, paths = {}, {}
     for given in map(Path, args.results):
         if given.is_dir():
             found = {key: given / name for key, name in files.items()
@@ -596,14 +630,22 @@ def claims(args, argv, overrides):
             if key in runs:
                 raise UsageError(f"{path.name} is given more than once (in "
                                  "the folders or files); give each result once")
-            runs[key] = read_csv(path)
+            paths[key] = path
+            try:
+                runs[key] = read_csv(path, required=RESULT_COLUMNS)
+            except ResultsFileError as exc:
+                raise UsageError(str(exc)) from exc
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: "
+                                 f"{exc.strerror or exc}") from exc
     if not runs:
         raise UsageError("none of the given folders holds results of "
                          "'reproduce' (" + ", ".join(files.values()) + ")")
     first = Path(args.results[0])
-    out = Output(args.out or (first if first.is_dir() else first.parent), argv,
-                 "claims")
-    _claims_table(out, "claims", runs, args.aggregate)
+    out = _output(args.out or (first if first.is_dir() else first.parent), argv,
+                  "claims")
+    _claims_table(out, "claims", runs, args.aggregate,
+                  sources=[str(path) for path in paths.values()])
     out.info["experiments"]["claims"] = {"results": list(args.results),
                                          "files": sorted(runs)}
     out.save_info()

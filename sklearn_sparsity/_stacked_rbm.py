@@ -31,7 +31,12 @@ from ._base import (
     layer_seeds,
     rbm_epoch_printer,
 )
-from ._cache import cache_namespace, cached_result
+from ._cache import (
+    cache_namespace,
+    cached_result,
+    check_cache_dir,
+    checksummed,
+)
 from ._rbm import fit_rbm_state, history_arrays, init_cd_state, train_cd
 from ._units import UNITS
 from ._validation import (
@@ -70,12 +75,19 @@ def _cached_fit_layer(memory):
 
     The one place that says how the stack caches its layers. The key holds
     the package's code fingerprint (see ``_cache.py``), and a cached layer
-    whose shapes do not match its arguments (a swapped or damaged entry) is
-    trained again. The cached value is the layer's whole training state, so
-    a stack loaded from the cache can continue training (``warm_start``,
-    ``partial_fit``).
+    whose checksum or shapes do not match (an entry edited, damaged or
+    swapped on disk) is trained again. The cached value is the layer's whole
+    training state, so a stack loaded from the cache can continue training
+    (``warm_start``, ``partial_fit``). The cache folder must pass
+    ``check_cache_dir``, as the command line's ``--cache-dir`` does.
     """
-    memorized = check_memory(memory).cache(_fit_layer_in_namespace,
+    # The command line's rule for --cache-dir: a cache holds pickles, so its
+    # folder must be private to the user (CacheFolderError, a ValueError).
+    location = memory if isinstance(memory, str) else getattr(
+        memory, "location", None)
+    if location is not None:
+        check_cache_dir(location)
+    memorized = check_memory(memory).cache(checksummed(_fit_layer_in_namespace),
                                            ignore=["what", "hooks"])
 
     def fit_layer(X, n_hidden, **kwargs):
@@ -183,6 +195,11 @@ class StackedRBMTransformer(
         Cache for the layer fits. Layer ``l`` is reused when its input, its
         settings and ``random_state`` are the same, so a re-run, or a stack
         that only adds or widens upper layers, reuses the trained lower layers.
+        The folder must be private to the user (a cache holds pickles): one
+        that another user owns or can write to is a ``ValueError``, as for
+        the command line's ``--cache-dir``; a missing one is created with
+        mode 0700. Every entry carries a checksum: one edited or damaged on
+        disk is reported in one line on stderr and trained again.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and Gibbs sampling. Pass an int
         for reproducible results.

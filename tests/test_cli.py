@@ -178,6 +178,10 @@ def test_git_commit_of_the_source_tree(tmp_path):
     (["reproduce", "table2", "--pretrain-lr", "0"], "expected a positive number"),
     (["reproduce", "table2", "--lr", "Dsigma=0.1"], "MODEL one of DBN, DpRBM"),
     (["reproduce", "table2", "--lr", "Dsigm=fast"], "expected a number"),
+    (["reproduce", "table1", "--out", ""], "expected a folder, got ''"),
+    (["demo", "--cache-dir", ""], "expected a folder, got ''"),
+    (["claims", ".", "--out", " "], "expected a folder, got ' '"),
+    (["reproduce", "table1", "--data-home", ""], "expected a folder, got ''"),
     (["frobnicate"], "invalid choice"),
     ([], "required"),
 ])
@@ -385,7 +389,7 @@ def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
     # before the networks started), none of an interrupted network.
     import joblib
 
-    cached = [joblib.load(path) for path in
+    cached = [joblib.load(path)["payload"] for path in
               cache.rglob("_comparison_task_uncached/*/output.pkl")]
     assert {r["model"] for records in cached for r in records} <= {"data"}
 
@@ -464,3 +468,235 @@ def test_claims_from_single_files_and_duplicates(tmp_path, capsys):
                  str(tmp_path / "b"), "--out", str(tmp_path / "c")]) == 0
     claims = (tmp_path / "c" / "claims.md").read_text()
     assert "Figure 1(b)" in claims
+
+
+def test_subsample_gives_at_most_n_rows_and_refuses_fewer_than_the_classes():
+    # Issue 20, item 10: --max-test 3 gave one row per class (10 rows).
+    from sklearn_sparsity.experiments._data import _subsample
+
+    X = np.arange(1000, dtype=float).reshape(-1, 1)
+    y = np.repeat(np.arange(10), [500] + [55] * 9)  # one large class
+    for n in (10, 11, 12, 15, 37, 999):
+        X_sub, y_sub = _subsample(X, y, n, seed=0)
+        assert X_sub.shape[0] <= n, n
+        assert set(y_sub) == set(range(10))
+    with pytest.raises(ValueError, match="at least 10 rows.*one per class"):
+        _subsample(X, y, 3, seed=0)
+
+
+def test_max_test_below_the_number_of_classes_is_a_usage_error(
+        tmp_path, capsys, shared_data_dir):
+    argv = ["reproduce", "table1", "--data-home", str(shared_data_dir),
+            "--out", str(tmp_path), "--max-test", "3", *TINY]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "max_test=3" in err and "10" in err, err
+    assert not list(tmp_path.iterdir())
+
+
+def _no_space(path):
+    import errno
+
+    return OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+@pytest.mark.parametrize("failing", ["table", "csv", "figure"])
+def test_a_full_disk_leaves_no_truncated_result(tmp_path, capsys, monkeypatch,
+                                                failing):
+    # Issue 20, item 7: every result file is written to a temporary name and
+    # renamed, so it is complete or absent; the message names the file.
+    from pathlib import Path
+
+    import matplotlib.figure
+
+    from sklearn_sparsity.experiments import _records
+
+    out = tmp_path / "out"
+    if failing == "table":
+        name = "figure1a.md"
+
+        def half(self, data, *args, **kwargs):
+            with open(self, "w") as f:
+                f.write(data[: len(data) // 2])
+            raise _no_space(self)
+
+        monkeypatch.setattr(Path, "write_text", half)
+    elif failing == "csv":
+        name = "figure1a.csv"
+        write_csv = _records.write_csv
+
+        def half(records, path):
+            write_csv(records, path)
+            with open(path, "r+") as f:
+                f.truncate(len(f.read()) // 2)
+            raise _no_space(path)
+
+        monkeypatch.setattr(_records, "write_csv", half)
+    else:
+        name = "figure1a.png"
+
+        def half(self, fname, *args, **kwargs):
+            Path(fname).write_bytes(b"\x89PNG")
+            raise _no_space(fname)
+
+        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", half)
+    assert main(["reproduce", "figure1", "--dataset", "digits", "--parts", "a",
+                 "--out", str(out), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "No space left on device" in err and str(out / name) in err, err
+    assert not (out / name).exists()
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_an_unwritable_output_folder_is_found_before_any_training(
+        tmp_path, capsys, monkeypatch):
+    # Issue 20, item 8: the folder is checked (a probe file written and
+    # removed) before the first fit. A read-only folder, simulated (the
+    # tests may run as root, who can write anywhere).
+    import errno
+    import os
+
+    from sklearn_sparsity.experiments import _compare, _select
+
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    real_open = os.open
+
+    def refusing(path, *args, **kwargs):
+        if str(path).startswith(str(readonly)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the output folder was checked")
+
+    monkeypatch.setattr(os, "open", refusing)
+    monkeypatch.setattr(_compare, "run_comparison", no_training)
+    monkeypatch.setattr(_select, "run_selection", no_training)
+    for argv in (["demo", "--out", str(readonly)],
+                 ["select-rates", "demo", "--out", str(readonly / "sub")]):
+        assert main([*argv, *TINY]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert "cannot write to the output folder" in err and str(readonly) in err
+        assert "Permission denied" in err
+
+
+_RUNS_HEADER = "dataset,model,metric,layer,seed,value\n"
+
+
+@pytest.mark.parametrize("content, message", [
+    ((_RUNS_HEADER + "mnist,DBN,hspm,1,0,0.5\nmnist,DBN,hs").encode(),
+     "table1_runs.csv, row 3: cut short"),
+    ((_RUNS_HEADER + "mnist,DBN,hspm,1,0,0.5,7\n").encode(),
+     "table1_runs.csv, row 2: more cells than columns"),
+    ((_RUNS_HEADER + "mnist,DBN,hspm,1,0,abc\n").encode(),
+     "table1_runs.csv, row 2: value 'abc' is not a number"),
+    (b"\xff\xfe\x00garbage\x80\n", "table1_runs.csv: not UTF-8 text"),
+    (b"", "table1_runs.csv: empty"),
+    (_RUNS_HEADER.encode(), "table1_runs.csv: no rows"),
+    (b"name,size\nfoo,3\n", "table1_runs.csv: not a result file of 'reproduce'"),
+    ((_RUNS_HEADER + "mnist,DBN,foo,1,0,0.5\n").encode(),
+     "no claim of the paper can be checked from "),
+])
+def test_claims_on_damaged_results_is_a_one_line_error(tmp_path, capsys,
+                                                       content, message):
+    # Issue 20, item 5: a traceback, or exit 0 printing nothing, before.
+    (tmp_path / "table1_runs.csv").write_bytes(content)
+    assert main(["claims", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert message in err and str(tmp_path) in err, err
+    assert not (tmp_path / "claims.md").exists()
+
+
+def test_cache_dir_named_default_is_a_folder_not_the_user_cache(
+        tmp_path, monkeypatch):
+    # Issue 20, item 11: "--cache-dir default" was taken as the per-user
+    # cache; the per-user cache is "--cache-dir" without a value.
+    from sklearn_sparsity._commands import _cache_dir
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    args = build_parser().parse_args(["demo", "--cache-dir", "default"])
+    assert _cache_dir(args) == "default"
+    assert (tmp_path / "default").is_dir()
+    assert not (tmp_path / "xdg").exists()
+    args = build_parser().parse_args(["demo", "--cache-dir"])
+    assert _cache_dir(args) == str(tmp_path / "xdg" / "sklearn-sparsity")
+
+
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_sigterm_ends_the_run_like_ctrl_c_and_stops_the_workers(tmp_path,
+                                                                n_jobs):
+    # Issue 20, item 9: SIGTERM to the main process only (not its group)
+    # left the loky workers running, re-parented to PID 1, writing cache
+    # entries after the parent died.
+    import os
+    import signal
+    import time
+
+    import joblib
+
+    rates = tmp_path / "rates.json"
+    rates.write_text(json.dumps({"learning_rate": {"DBN": 0.1, "DpRBM": 0.1,
+                                                   "Dsigm": 1.0}}))
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_sparsity", "demo", "-v", "--rates",
+         str(rates), "--cache-dir", str(cache), "--out", str(out), "--hidden",
+         "32-32", "--pretrain-epochs", "1", "--finetune-epochs", "400",
+         "--n-jobs", n_jobs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    try:
+        for line in proc.stdout:
+            if "[PretrainedMLP] epoch 3/400" in line:
+                break
+        os.kill(proc.pid, signal.SIGTERM)  # the main process only
+        _, err = proc.communicate(timeout=120)
+        # Every process of the run (its session) ends with it.
+        for _ in range(150):
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("workers of the run are still running after it ended")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err, err
+    assert not (out / "sparsity_demo.png").exists()
+    cached = [joblib.load(path) for path in
+              cache.rglob("_comparison_task_uncached/*/output.pkl")]
+    assert {r["model"] for entry in cached for r in entry["payload"]} <= {"data"}
+
+
+def test_reproduce_figure1_with_every_run_failed_lists_the_failures(
+        tmp_path, capsys, monkeypatch, shared_data_dir):
+    # An empty figure1a.csv (no run finished) is not read back for the
+    # claims: the failures are listed, exit status 1.
+    from sklearn_sparsity.experiments import _figure1, _plots
+    from sklearn_sparsity.experiments._runner import RunReport
+
+    def failed(*args, **kwargs):
+        return [], RunReport({}, {"mnist epochs": "RuntimeError: boom"},
+                             {"mnist epochs": 0.0}, 0.0)
+
+    monkeypatch.setattr(_figure1, "run_profile", failed)
+    # (No figure of nothing: matplotlib cannot draw 0 columns.)
+    monkeypatch.setattr(_plots, "plot_profile",
+                        lambda summary, path, **kwargs: path.write_bytes(b""))
+    argv = ["reproduce", "figure1", "--parts", "a", "--data-home",
+            str(shared_data_dir), "--out", str(tmp_path), *TINY]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "mnist epochs: RuntimeError: boom" in err and "Traceback" not in err

@@ -398,6 +398,67 @@ def test_a_swapped_cache_entry_is_recomputed(tmp_path):
     assert values(again) == values(fresh)
 
 
+def _payload(entry):
+    """The result in a cache entry (checksummed: ``{"payload", "sha256"}``)."""
+    return entry["payload"] if isinstance(entry, dict) else entry
+
+
+def test_a_hand_edited_cache_entry_is_reported_and_recomputed(tmp_path, capfd):
+    # Issue 20, item 6: a cached run's test error edited with joblib was
+    # served (Table 1 printed "Dsigm 0.01 %").
+    import joblib
+
+    fresh, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              verbose=0)
+    (path,) = [p for p in _cached_outputs(tmp_path)
+               if any(r["model"] == "Dsigm" for r in _payload(joblib.load(p)))]
+    entry = joblib.load(path)
+    for record in _payload(entry):
+        if record["metric"] == "test_error":
+            record["value"] = 0.000001
+    joblib.dump(entry, path)
+    capfd.readouterr()
+    again, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              verbose=0)
+
+    def errors(records):
+        return sorted((r["model"], r["value"]) for r in records
+                      if r["metric"] == "test_error")
+
+    assert errors(again) == errors(fresh)
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "checksum mismatch" in err, err
+    assert str(path.parent) in err
+    # The entry was written again: served silently from now on.
+    run_comparison("digits", settings=TINY, cache_dir=str(tmp_path), verbose=0)
+    assert capfd.readouterr().err == ""
+
+
+def test_an_unreadable_cache_entry_is_one_line_not_a_traceback(tmp_path, capfd,
+                                                               caplog):
+    # Issue 20, item 11: joblib printed a ~40-line traceback before
+    # computing a damaged entry again.
+    fresh, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              verbose=0)
+    outputs = _cached_outputs(tmp_path)
+    outputs[0].write_bytes(outputs[0].read_bytes()[:40])
+    capfd.readouterr()
+    again, _ = run_comparison("digits", settings=TINY, cache_dir=str(tmp_path),
+                              verbose=0)
+    # joblib logged a traceback (to stderr outside pytest): not any more.
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= 30]
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "unreadable" in err, err
+    assert "Traceback" not in err
+
+    def values(records):
+        return sorted((r["model"], str(r["layer"]), r["metric"], str(r["k"]),
+                       str(r.get("aggregate")), r["value"]) for r in records
+                      if r["metric"] != "fit_time_s")
+
+    assert values(again) == values(fresh)
+
+
 @pytest.mark.skipif(not hasattr(__import__("os"), "getuid"),
                     reason="POSIX permissions")
 def test_unsafe_cache_folders_are_refused(tmp_path):

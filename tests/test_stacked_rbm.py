@@ -183,6 +183,56 @@ def test_lower_layers_shared_and_cached(tmp_path, digits):
     assert len(entries) == 2
 
 
+def test_a_damaged_cached_layer_is_reported_and_trained_again(tmp_path, digits,
+                                                             capfd):
+    # Issue 20, item 6: 123.0 written into a cached layer's weights was
+    # served. Each entry carries a checksum of its payload.
+    import joblib
+
+    memory = Memory(tmp_path, verbose=0)
+    first = StackedRBMTransformer((12,), n_epochs=2, random_state=3,
+                                  memory=memory).fit(digits)
+    (path,) = tmp_path.rglob("output.pkl")
+    entry = joblib.load(path)
+    state = entry["payload"] if isinstance(entry, dict) else entry
+    state.W[0, 0] = 123.0
+    joblib.dump(entry, path)
+    capfd.readouterr()
+    again = StackedRBMTransformer((12,), n_epochs=2, random_state=3,
+                                  memory=memory).fit(digits)
+    assert_array_equal(again.coefs_[0], first.coefs_[0])
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "checksum mismatch" in err, err
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "getuid"),
+                    reason="POSIX permissions")
+def test_memory_follows_the_cache_folder_rule_of_the_command_line(tmp_path,
+                                                                  digits):
+    # Issue 20, item 11: one rule (``_cache.check_cache_dir``) for the
+    # command line's --cache-dir and the estimators' memory=.
+    import os
+
+    from sklearn_sparsity import PretrainedMLPClassifier
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    y = np.arange(digits.shape[0]) % 2
+    for memory in (str(shared), Memory(shared, verbose=0)):
+        with pytest.raises(ValueError, match="writable by other users"):
+            StackedRBMTransformer((4,), n_epochs=1, memory=memory).fit(digits)
+        with pytest.raises(ValueError, match="writable by other users"):
+            PretrainedMLPClassifier((4,), pretrain_epochs=1, n_epochs=1,
+                                    memory=memory).fit(digits, y)
+    assert not list(shared.rglob("output.pkl"))
+    # A private folder is created with mode 0700 and used.
+    private = tmp_path / "private"
+    StackedRBMTransformer((4,), n_epochs=1, memory=str(private)).fit(digits)
+    assert (private.stat().st_mode & 0o777) == 0o700
+    assert list(private.rglob("output.pkl"))
+
+
 def test_clone_and_pickle(digits):
     stack = StackedRBMTransformer((8, 4), n_epochs=2, random_state=0).fit(digits)
     restored = pickle.loads(pickle.dumps(stack))

@@ -7,15 +7,16 @@ worker: a run is never served to other code or settings, and processes that
 share a cache never clear each other's entries (joblib clears a function's
 results when its code changes; a code change here is a new namespace). The
 RBM layers are cached by the stacks themselves, at the cache's top level,
-with the same namespace in their key. Every result read back is checked
-against what its task asked for and recomputed if it does not match.
+with the same namespace in their key. Every entry carries a checksum of its
+result; a result read back is checked against it and against what its task
+asked for, and recomputed (with one line on stderr) if either does not match.
 """
 
 from pathlib import Path
 
 from joblib import Memory
 
-from .._cache import cache_namespace, cached_result, check_cache_dir
+from .._cache import cache_namespace, cached_result, check_cache_dir, checksummed
 
 
 def checked_cache_dir(cache_dir):
@@ -28,13 +29,13 @@ def run_cached(func, cache_dir, is_valid, /, *args, **kwargs):
 
     ``cache_dir`` and ``verbose`` arguments of ``func`` are not part of the
     key: where the cache is and how much is printed do not change results.
-    ``is_valid(output)`` checks a result read back from the cache; a result
-    that fails it is computed again.
+    ``is_valid(output)`` checks a result read back from the cache (after its
+    checksum); a result that fails either is computed again.
     """
     location = (None if cache_dir is None
                 else Path(cache_dir) / "runs" / cache_namespace())
     memorized = Memory(location, verbose=0).cache(
-        func, ignore=["cache_dir", "verbose"])
+        checksummed(func), ignore=["cache_dir", "verbose"])
     return cached_result(memorized, is_valid, *args, **kwargs)
 
 

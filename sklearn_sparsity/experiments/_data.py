@@ -7,13 +7,26 @@ from ..datasets import load_birdsong, load_digits_unit, load_mnist
 
 
 def _subsample(X, y, n, seed):
-    """At most ``n`` rows, stratified by class in proportion, fixed by ``seed``."""
+    """At most ``n`` rows, stratified by class in proportion, fixed by ``seed``.
+
+    Every class keeps at least one row, so ``n`` below the number of classes
+    is refused (``ValueError``). Each class gets its share of ``n`` rounded
+    down (at least 1); when these minimums take the total above ``n``, the
+    largest classes give rows back until it is ``n``.
+    """
     if n is None or n >= X.shape[0]:
         return X, y
     rng = np.random.default_rng(seed)
     keep = []
     classes, counts = np.unique(y, return_counts=True)
+    if n < classes.size:
+        raise ValueError(
+            f"a stratified subsample of {n} rows cannot hold the "
+            f"{classes.size} classes: ask for at least {classes.size} rows "
+            "(one per class)")
     quota = np.maximum(1, np.floor(counts / counts.sum() * n)).astype(int)
+    while quota.sum() > n:
+        quota[np.argmax(quota)] -= 1
     for label, q in zip(classes, quota):
         idx = np.flatnonzero(y == label)
         keep.append(rng.choice(idx, size=min(q, idx.size), replace=False))
@@ -41,8 +54,10 @@ def load_experiment_data(dataset, settings, data_home=None, *, shuffle=True):
         (zero mean, unit variance: for Gaussian visible units, not in
         [0, 1]).
     settings : dict
-        Uses ``max_train`` and ``max_test``: stratified subsamples of that
-        many rows (None: all), and ``scaler`` (Birdsong only).
+        Uses ``max_train`` and ``max_test``: stratified subsamples of at
+        most that many rows (None: all), each class keeping at least one
+        row (a number below the number of classes is a ``ValueError``), and
+        ``scaler`` (Birdsong only).
     data_home : str or path-like, default=None
         Passed to the loaders.
     shuffle : bool, default=True
@@ -67,8 +82,15 @@ def load_experiment_data(dataset, settings, data_home=None, *, shuffle=True):
         X, y, X_test, y_test = load_birdsong(data_home, return_X_y=True)
     else:
         raise ValueError(f"Unknown data set {dataset!r}.")
-    X, y = _subsample(X, y, settings.get("max_train"), seed=1)
-    X_test, y_test = _subsample(X_test, y_test, settings.get("max_test"), seed=2)
+    try:
+        X, y = _subsample(X, y, settings.get("max_train"), seed=1)
+    except ValueError as exc:
+        raise ValueError(f"max_train={settings['max_train']}: {exc}") from None
+    try:
+        X_test, y_test = _subsample(X_test, y_test, settings.get("max_test"),
+                                    seed=2)
+    except ValueError as exc:
+        raise ValueError(f"max_test={settings['max_test']}: {exc}") from None
     if dataset == "birdsong":
         if settings.get("scaler", "minmax") == "quantile":
             scaler = QuantileTransformer(random_state=0).fit(X)

@@ -4,9 +4,14 @@ Every result file the command line writes says what produced it: the
 command, the package, numpy and scikit-learn versions, the source commit
 (``run_info_<experiment>.json``) and, in each table's note, the settings
 that differ from the scale's (``overrides_note``).
+
+Every result file is complete or absent: it is written to a temporary name
+in its folder and renamed (:func:`write_atomically`), so a full disk or an
+interrupted run leaves no truncated table, CSV file or figure behind.
 """
 
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -95,13 +100,63 @@ def display_command(argv):
     return "python -m sklearn_sparsity " + " ".join(shown)
 
 
+def write_atomically(path, write):
+    """Write ``path`` through ``write(tmp)``, complete or not at all.
+
+    ``write`` writes the whole file to ``tmp``, a temporary name in the
+    folder of ``path`` (same suffix, so that a figure's format is still
+    inferred from it); the file is then renamed to ``path``
+    (:func:`os.replace`, atomic on POSIX). If anything fails or is
+    interrupted, the temporary file is removed and ``path`` is left as it
+    was; an ``OSError`` is raised again with ``path`` as its file name.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+    write : callable
+        ``write(tmp)`` writes the file's content to the path ``tmp``.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+
+
+def check_writable(directory):
+    """Create ``directory`` if needed, then write and remove a probe file in it.
+
+    Raises the ``OSError`` of the first step that fails, with the folder as
+    its file name; run before any training, so that an unwritable output
+    folder is found in seconds, not after hours of work.
+    """
+    directory = Path(directory)
+    probe = directory / f".sklearn-sparsity-probe-{os.getpid()}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(directory)) from exc
+
+
 class Output:
     """The output folder of one command: tables, CSV files, figures, run info.
 
     Parameters
     ----------
     directory : str or path-like
-        Created if missing.
+        Created if missing; checked to be writable (:func:`check_writable`,
+        an ``OSError`` if not).
     argv : list of str
         The command's arguments, recorded in every table and in the run
         info.
@@ -111,7 +166,7 @@ class Output:
 
     def __init__(self, directory, argv, name):
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        check_writable(self.dir)
         self.name = name
         self.command = display_command(argv)
         self.info = {"command": self.command, "argv": list(argv), **provenance(),
@@ -136,7 +191,7 @@ class Output:
         from ._records import write_csv
 
         path = self.dir / f"{name}.csv"
-        write_csv(records, path)
+        write_atomically(path, lambda tmp: write_csv(records, tmp))
         print(f"  -> {path}")
 
     def json(self, name, data):
@@ -148,7 +203,8 @@ class Output:
         """Draw ``func(summary, path, title=title, **kwargs)`` to ``name.png``."""
         path = self.dir / f"{name}.png"
         try:
-            func(summary, path, title=title, **kwargs)
+            write_atomically(path, lambda tmp: func(summary, tmp, title=title,
+                                                    **kwargs))
         except ImportError as exc:
             print(f"  (figure {name}.png skipped: {exc})")
             return
@@ -156,12 +212,13 @@ class Output:
 
     def save_info(self):
         """Write the run info (command, provenance, per-experiment details)."""
-        path = self.dir / f"run_info_{self.name}.json"
-        path.write_text(json.dumps(self.info, indent=2, default=str))
+        text = json.dumps(self.info, indent=2, default=str)
+        write_atomically(self.dir / f"run_info_{self.name}.json",
+                         lambda tmp: tmp.write_text(text))
 
     @staticmethod
     def _written(path, text):
-        path.write_text(text)
+        write_atomically(path, lambda tmp: tmp.write_text(text))
         print(f"  -> {path}")
 
 

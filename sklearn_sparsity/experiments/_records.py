@@ -88,15 +88,80 @@ def _parse(text):
     return text
 
 
-def read_csv(path):
+class ResultsFileError(ValueError):
+    """A result file that cannot be read back: damaged, empty or foreign."""
+
+
+#: Columns every per-run file of ``reproduce`` has (not the summaries).
+RESULT_COLUMNS = ("metric", "value")
+
+
+def read_csv(path, *, required=()):
     """Records written by :func:`write_csv` (empty cells are None).
 
     Numbers come back as int or float; ``model`` and the other text
     columns stay strings.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    required : tuple of str, default=()
+        Columns the file must have (``RESULT_COLUMNS`` for the per-run
+        files of ``reproduce``); when ``value`` is one of them, it must be a
+        number in every row.
+
+    Returns
+    -------
+    records : list of dict
+
+    Raises
+    ------
+    ResultsFileError
+        With a one-line message naming the file (and the row, counted from 1
+        with the header as row 1) when the file is not UTF-8 text, empty,
+        lacks a required column, has no rows, or has a row with missing or
+        extra cells (a file cut short) or a non-numeric ``value``.
     """
-    with open(path, newline="") as f:
-        return [{k: (v if k in _TEXT_COLUMNS else _parse(v))
-                 for k, v in row.items()} for row in csv.DictReader(f)]
+
+    def error(message, row=None):
+        where = f"{path}, row {row}" if row is not None else f"{path}"
+        return ResultsFileError(f"{where}: {message}")
+
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            header = reader.fieldnames
+            if not header:
+                raise error("empty (no header row)")
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise error("not a result file of 'reproduce' (no column "
+                            f"{', '.join(missing)}; found {', '.join(header)})")
+            records = []
+            for row in reader:
+                number = reader.line_num
+                if None in row:
+                    raise error("more cells than columns", number)
+                if None in row.values():
+                    cells = sum(v is not None for v in row.values())
+                    raise error(f"cut short ({cells} of {len(header)} cells)",
+                                number)
+                record = {k: (v if k in _TEXT_COLUMNS else _parse(v))
+                          for k, v in row.items()}
+                value = record.get("value")
+                if "value" in required and (
+                        isinstance(value, (str, type(None)))):
+                    raise error(f"value {row['value']!r} is not a number",
+                                number)
+                records.append(record)
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except csv.Error as exc:
+        raise error(f"not a CSV file ({exc})") from None
+    if not records:
+        raise error("no rows (the header only)")
+    return records
 
 
 # Columns that stay text even when they look like numbers.
