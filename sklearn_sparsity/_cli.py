@@ -325,9 +325,12 @@ def build_parser():
                     "table: each "
                     "claim of the paper, our value, the paper's, the margin "
                     "in seed standard deviations, holds or fails.")
-    claims.add_argument("results", nargs="+", metavar="DIR|FILE",
+    claims.add_argument("results", nargs="+", metavar="[LABEL=]DIR|FILE",
                         help="result folders of 'reproduce', or single result "
-                             "files of them (e.g. figure1b.csv)")
+                             "files of them (e.g. figure1b.csv); with "
+                             "LABEL=, the results of each label get their own "
+                             "column (e.g. '5,000 images=DIR' and '60,000 "
+                             "images=DIR2' for two scales)")
     claims.add_argument("--aggregate", default="mean_data",
                         choices=("mean_data", "mean_input", "mean_activation"),
                         help="reading of eq. 9 for the AOD claims")

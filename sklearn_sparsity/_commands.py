@@ -412,6 +412,30 @@ def _claims_table(out, name, runs, aggregate, *, sources=None):
     out.csv(name, claims)
 
 
+def _claims_by_scale(out, runs_by_group, aggregate, sources):
+    """The claims of several sets of results (e.g. scales), side by side."""
+    from .experiments._claims import (
+        claims_scale_rows,
+        claims_summary,
+        evaluate_claims,
+    )
+
+    by_label = {(label or "ours"): evaluate_claims(**runs, aggregate=aggregate)
+                for label, runs in runs_by_group.items()}
+    if not any(by_label.values()):
+        raise UsageError("no claim of the paper can be checked from "
+                         f"{', '.join(sources)} (no rows of the networks, "
+                         "metrics or aggregate the claims use)")
+    header, rows = claims_scale_rows(by_label)
+    out.table("claims", "The paper's claims", header, rows,
+              "; ".join(f"{label}: {claims_summary(claims)}"
+                        for label, claims in by_label.items())
+              + ". AOD claims use aggregate=" + f"{aggregate}.")
+    out.csv("claims", [{**claim, "results": label}
+                       for label, claims in by_label.items()
+                       for claim in claims])
+
+
 # --------------------------------------------------------------- commands
 def demo(args, argv, overrides):
     """``demo``: rates chosen on validation data, then the comparison on digits."""
@@ -615,38 +639,61 @@ def claims(args, argv, overrides):
     files = {"table1": "table1_runs.csv", "table2": "table2_runs.csv",
              "figure1a": "figure1a.csv", "figure1b": "figure1b.csv",
              "figure1c": "figure1c.csv"}
-    runs, paths = {}, {}
-    for given in map(Path, args.results):
-        if given.is_dir():
-            found = {key: given / name for key, name in files.items()
-                     if (given / name).exists()}
-        elif given.name in files.values():
-            found = {key: given for key, name in files.items()
-                     if name == given.name}
-        else:
-            raise UsageError(f"{given} is neither a folder of results nor one "
-                             f"of {', '.join(files.values())}")
-        for key, path in found.items():
-            if key in runs:
-                raise UsageError(f"{path.name} is given more than once (in "
-                                 "the folders or files); give each result once")
-            paths[key] = path
-            try:
-                runs[key] = read_csv(path, required=RESULT_COLUMNS)
-            except ResultsFileError as exc:
-                raise UsageError(str(exc)) from exc
-            except OSError as exc:
-                raise UsageError(f"cannot read {path}: "
-                                 f"{exc.strerror or exc}") from exc
-    if not runs:
+    # LABEL=PATH puts PATH's results in the column LABEL (e.g. one per
+    # scale); results without a label share one column.
+    groups = {}
+    for text in args.results:
+        label, path = None, text
+        if "=" in text and not Path(text).exists():
+            label, path = text.split("=", 1)
+            if not label or not path:
+                raise UsageError(f"{text!r}: give a result as PATH or "
+                                 "LABEL=PATH")
+        groups.setdefault(label, []).append(Path(path))
+    runs_by_group, paths = {}, {}
+    for label, given_paths in groups.items():
+        runs = runs_by_group.setdefault(label, {})
+        for given in given_paths:
+            if given.is_dir():
+                found = {key: given / name for key, name in files.items()
+                         if (given / name).exists()}
+            elif given.name in files.values():
+                found = {key: given for key, name in files.items()
+                         if name == given.name}
+            else:
+                raise UsageError(f"{given} is neither a folder of results nor "
+                                 f"one of {', '.join(files.values())}")
+            for key, path in found.items():
+                if key in runs:
+                    raise UsageError(
+                        f"{path.name} is given more than once"
+                        + (f" for {label}" if label else "")
+                        + " (in the folders or files); give each result once"
+                        + ("" if label else ", or label each scale's "
+                           "results (LABEL=DIR) to compare them"))
+                paths[(label, key)] = path
+                try:
+                    runs[key] = read_csv(path, required=RESULT_COLUMNS)
+                except ResultsFileError as exc:
+                    raise UsageError(str(exc)) from exc
+                except OSError as exc:
+                    raise UsageError(f"cannot read {path}: "
+                                     f"{exc.strerror or exc}") from exc
+    if not any(runs_by_group.values()):
         raise UsageError("none of the given folders holds results of "
                          "'reproduce' (" + ", ".join(files.values()) + ")")
-    first = Path(args.results[0])
+    first = next(iter(groups.values()))[0]
     out = _output(args.out or (first if first.is_dir() else first.parent), argv,
                   "claims")
-    _claims_table(out, "claims", runs, args.aggregate,
-                  sources=[str(path) for path in paths.values()])
-    out.info["experiments"]["claims"] = {"results": list(args.results),
-                                         "files": sorted(runs)}
+    sources = [str(path) for path in paths.values()]
+    if len(runs_by_group) == 1:
+        _claims_table(out, "claims", next(iter(runs_by_group.values())),
+                      args.aggregate, sources=sources)
+    else:
+        _claims_by_scale(out, runs_by_group, args.aggregate, sources)
+    out.info["experiments"]["claims"] = {
+        "results": list(args.results),
+        "files": {label or "": sorted(runs)
+                  for label, runs in runs_by_group.items()}}
     out.save_info()
     return []

@@ -317,3 +317,27 @@ def test_baselines_measure_scikit_learns_mlp(tmp_path, capsys, monkeypatch):
     assert records.count("hspm") == 3  # one layer, then two
     assert "n_iter" in records and "test_error" in records
     assert len(list((tmp_path / "units" / "baselines").glob("*.json"))) == 2
+
+
+# ------------------------------------------------------ claims by scale
+REPRO = Path(__file__).resolve().parent.parent / "docs" / "_static" / "reproduction"
+
+
+def test_claims_of_two_scales_side_by_side(tmp_path, capsys):
+    status = main(["claims", f"5,000 images={REPRO / 'mnist_paper'}",
+                   f"60,000 images={REPRO / 'mnist_full'}",
+                   "--out", str(tmp_path)])
+    assert status == 0
+    md = (tmp_path / "claims.md").read_text()
+    assert "| ours, 5,000 images | verdict, 5,000 images |" in md
+    assert "verdict, 60,000 images" in md
+    row = next(line for line in md.splitlines()
+               if line.startswith("| Table 1: DBN has a lower test error"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[2].startswith("4.33") and cells[4].startswith("1.57")
+    assert "5,000 images: " in md and "60,000 images: " in md
+    # Unlabelled duplicates are still refused, and the message says how.
+    status = main(["claims", str(REPRO / "mnist_paper"),
+                   str(REPRO / "mnist_full"), "--out", str(tmp_path)])
+    assert status == 2
+    assert "LABEL=DIR" in capsys.readouterr().err
