@@ -125,6 +125,15 @@ def _sizes(text):
     return sizes
 
 
+def _add_resume_option(p):
+    """``--only-finished``: of the commands that keep finished runs in --out."""
+    p.add_argument("--only-finished", action="store_true",
+                   help="train nothing: write the results from the runs "
+                        "already finished in --out (its units/ folder, e.g. "
+                        "copied from another machine); the others are "
+                        "reported as not finished")
+
+
 def _add_run_options(p):
     """Options of every command that trains networks."""
     p.add_argument("--n-seeds", type=_positive_int, default=1,
@@ -151,11 +160,6 @@ def _add_run_options(p):
                         "the CPU) or a PyTorch device such as cuda, cuda:1 "
                         "or cpu (needs PyTorch; the array API path). "
                         "Results are kept apart by device")
-    p.add_argument("--only-finished", action="store_true",
-                   help="train nothing: write the results from the runs "
-                        "already finished in --out (its units/ folder, e.g. "
-                        "copied from another machine); the others are "
-                        "reported as not finished")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="also print every training epoch, each line prefixed "
                         "with its run's name (layers and runs loaded from "
@@ -211,7 +215,7 @@ def _add_overrides(p, command):
                    help="learning rates tried (select-rates) or studied "
                         "(reproduce finetuning); default the paper's set "
                         "1,0.1,0.05,0.01")
-    if not reproduce:
+    if command == "select-rates":
         g.add_argument("--validation-split", choices=("stratified", "official"),
                        default=None,
                        help="stratified (default: a stratified 20%% of the "
@@ -301,6 +305,7 @@ def build_parser():
                           "mean_data, the paper's as written; Figure 2 shows "
                           "all three)")
     _add_run_options(rep)
+    _add_resume_option(rep)
     _add_overrides(rep, "reproduce")
     sel = sub.add_parser(
         "select-rates", help="choose each network's learning rates on a "
@@ -316,6 +321,7 @@ def build_parser():
                           "demo's setting on scikit-learn's digits)")
     _add_data_options(sel)
     _add_run_options(sel)
+    _add_resume_option(sel)
     _add_overrides(sel, "select-rates")
     claims = sub.add_parser(
         "claims", help="check the paper's claims against result folders",

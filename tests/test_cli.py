@@ -36,7 +36,7 @@ def _options(text):
 
 
 RUN_OPTIONS = {"--help", "--n-seeds", "--n-jobs", "--backend", "--scheduler",
-               "--cache-dir", "--out", "--verbose"}
+               "--cache-dir", "--out", "--verbose", "--device", "--rate-grid"}
 COMMON_OVERRIDES = {"--hidden", "--pretrain-epochs", "--finetune-epochs",
                     "--models", "--visible"}
 RATE_OPTIONS = {"--pretrain-lr", "--lr", "--rates"}
@@ -47,12 +47,13 @@ RATE_OPTIONS = {"--pretrain-lr", "--lr", "--rates"}
     ("reproduce", RUN_OPTIONS | COMMON_OVERRIDES | RATE_OPTIONS | {
         "--scale", "--data-home", "--dataset", "--parts", "--aggregate",
         "--profile-epochs", "--widths", "--depth-widths", "--max-train",
-        "--max-test", "--scaler", "--loss", "--momentum-schedule"}),
+        "--max-test", "--scaler", "--loss", "--momentum-schedule",
+        "--only-finished"}),
     # The grid tries every rate on part of the training data: no rate,
     # test-set or Figure 1 options.
     ("select-rates", RUN_OPTIONS | COMMON_OVERRIDES | {
         "--scale", "--data-home", "--max-train", "--scaler", "--loss",
-        "--momentum-schedule"}),
+        "--momentum-schedule", "--only-finished", "--validation-split"}),
     ("claims", {"--help", "--aggregate", "--out"}),
 ])
 def test_help_shows_only_the_options_a_command_honours(command, expected,
