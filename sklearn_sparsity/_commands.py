@@ -89,14 +89,38 @@ def _validation_text(settings):
             "training data")
 
 
-def _record_run(out, name, report, data, journal=None):
-    """Times and data of a finished experiment in the run info."""
-    entry = out.info["experiments"].setdefault(name, {})
-    entry.update({"wall_seconds": report.elapsed,
-                  "cpu_seconds": report.cpu_seconds,
-                  "units_resumed": list(report.resumed), **data})
+def _run_experiment(out, name, run, dataset, overrides, run_kwargs, data):
+    """``run(dataset, ...)`` with its finished units kept in ``out``.
+
+    Returns ``(records, report, journal)``; without ``data`` (the demo), no
+    units are kept.
+    """
+    journal = (_journal(out, name, data, run_kwargs) if data is not None
+               else None)
+    records, report = run(dataset, settings=overrides, journal=journal,
+                          **run_kwargs)
+    return records, report, journal
+
+
+def _record_run(out, name, dataset, report, run_kwargs, data=None,
+                journal=None, **extra):
+    """What produced an experiment's results, in the run info.
+
+    The data set, ``extra`` entries (settings, chosen rates), times, failures
+    and the device; with ``data`` (from ``_check_data``) the numbers of rows,
+    the data's fingerprint, wall and CPU time, the units read back and their
+    source.
+    """
+    entry = {"dataset": dataset, **extra, "seconds": report.elapsed,
+             "durations": report.durations, "failures": report.errors,
+             "device": run_kwargs["device"]}
+    if data is not None:
+        entry.update({"wall_seconds": report.elapsed,
+                      "cpu_seconds": report.cpu_seconds,
+                      "units_resumed": list(report.resumed), **data})
     if journal is not None and journal.codes:
         entry["units_source"] = dict(journal.codes)
+    out.info["experiments"][name] = entry
 
 
 def _read_rates(path):
@@ -198,10 +222,8 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
         saturation_rows,
     )
 
-    journal = (_journal(out, name, data, run_kwargs) if data is not None
-               else None)
-    records, report = run_comparison(dataset, settings=overrides,
-                                     journal=journal, **run_kwargs)
+    records, report, journal = _run_experiment(
+        out, name, run_comparison, dataset, overrides, run_kwargs, data)
     summary = summarize(records)
     n_seeds = run_kwargs["n_seeds"]
     note = settings_note(settings, overrides, dataset, scale)
@@ -230,12 +252,8 @@ def _comparison(out, name, dataset, scale, settings, overrides, run_kwargs,
     out.csv(f"{name}_summary", summary)
     out.figure(name, plot_comparison, summary, dataset,
                aggregate=aggregate)
-    out.info["experiments"][name] = {
-        "dataset": dataset, "settings": settings, "seconds": report.elapsed,
-        "durations": report.durations, "failures": report.errors,
-        "device": run_kwargs["device"]}
-    if data is not None:
-        _record_run(out, name, report, data, journal)
+    _record_run(out, name, dataset, report, run_kwargs, data, journal,
+                settings=settings)
     return records, summary, report
 
 
@@ -291,10 +309,9 @@ def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs,
                                    ("c", "depth", plot_profile)):
         if part not in parts:
             continue
-        journal = (_journal(out, f"figure1{part}", data, run_kwargs)
-                   if data is not None else None)
-        records, report = run_profile(experiment, dataset, settings=overrides,
-                                      journal=journal, **run_kwargs)
+        records, report, journal = _run_experiment(
+            out, f"figure1{part}", partial(run_profile, experiment), dataset,
+            overrides, run_kwargs, data)
         summary = summarize(records)
         epochs = (settings["pretrain_epochs"] if part == "a"
                   else settings["profile_epochs"])
@@ -318,12 +335,8 @@ def _figure1(out, dataset, scale, parts, settings, overrides, run_kwargs,
             plot = partial(plot, stack_label=label)
         out.figure(f"figure1{part}", plot, summary,
                    f"Figure 1({part}) {dataset}, {epochs} epochs")
-        out.info["experiments"][f"figure1{part}"] = {
-            "dataset": dataset, "seconds": report.elapsed,
-            "durations": report.durations, "failures": report.errors,
-            "device": run_kwargs["device"]}
-        if data is not None:
-            _record_run(out, f"figure1{part}", report, data, journal)
+        _record_run(out, f"figure1{part}", dataset, report, run_kwargs, data,
+                    journal)
         reports.append(report)
     return reports
 
@@ -334,10 +347,9 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs, data=None)
     from .experiments._records import summarize
     from .experiments._tables import finetuning_rows
 
-    journal = (_journal(out, "finetuning", data, run_kwargs) if data is not None
-               else None)
-    records, report = run_finetuning_study(dataset, settings=overrides,
-                                           journal=journal, **run_kwargs)
+    records, report, journal = _run_experiment(
+        out, "finetuning", run_finetuning_study, dataset, overrides,
+        run_kwargs, data)
     summary = summarize(records)
     header, rows = finetuning_rows(summary,
                                    len(settings["hidden_layer_sizes"]))
@@ -349,12 +361,8 @@ def _finetuning(out, dataset, scale, settings, overrides, run_kwargs, data=None)
                 "DpRBM's hidden layers), for each fine-tuning rate and loss; "
                 f"mean over {run_kwargs['n_seeds']} seed(s).")
     out.csv("finetuning", records)
-    out.info["experiments"]["finetuning"] = {
-        "dataset": dataset, "settings": settings, "seconds": report.elapsed,
-        "durations": report.durations, "failures": report.errors,
-        "device": run_kwargs["device"]}
-    if data is not None:
-        _record_run(out, "finetuning", report, data, journal)
+    _record_run(out, "finetuning", dataset, report, run_kwargs, data, journal,
+                settings=settings)
     return report
 
 
@@ -364,10 +372,8 @@ def _baselines(out, dataset, scale, settings, overrides, run_kwargs, data=None):
     from .experiments._records import summarize
     from .experiments._tables import baseline_rows
 
-    journal = (_journal(out, "baselines", data, run_kwargs) if data is not None
-               else None)
-    records, report = run_baselines(dataset, settings=overrides,
-                                    journal=journal, **run_kwargs)
+    records, report, journal = _run_experiment(
+        out, "baselines", run_baselines, dataset, overrides, run_kwargs, data)
     summary = summarize(records)
     header, rows = baseline_rows(summary)
     out.table("baselines", f"scikit-learn's MLPClassifier on the same data "
@@ -381,11 +387,7 @@ def _baselines(out, dataset, scale, settings, overrides, run_kwargs, data=None):
               + ("" if data is None else f" {data['n_train']} training and "
                  f"{data['n_test']} test rows."))
     out.csv("baselines", records)
-    out.info["experiments"]["baselines"] = {
-        "dataset": dataset, "seconds": report.elapsed,
-        "durations": report.durations, "failures": report.errors}
-    if data is not None:
-        _record_run(out, "baselines", report, data, journal)
+    _record_run(out, "baselines", dataset, report, run_kwargs, data, journal)
     return report
 
 
@@ -600,9 +602,8 @@ def select_rates(args, argv, overrides):
           + _validation_text(settings),
           flush=True)
     name = f"select_rates_{args.table}"
-    journal = _journal(out, name, data, run_kwargs)
-    records, report = run_selection(dataset, settings=overrides,
-                                    journal=journal, **run_kwargs)
+    records, report, journal = _run_experiment(
+        out, name, run_selection, dataset, overrides, run_kwargs, data)
     summary = summarize(records)
     chosen = chosen_rates(summary, settings["rate_grid"])
     header, rows = selection_rows(summary, chosen,
@@ -621,11 +622,8 @@ def select_rates(args, argv, overrides):
     out.csv(f"{name}_runs", records)
     out.csv(f"{name}_summary", summary)
     out.json(f"selected_rates_{args.table}", chosen)
-    out.info["experiments"][name] = {
-        "dataset": dataset, "settings": settings, "chosen": chosen,
-        "seconds": report.elapsed, "durations": report.durations,
-        "failures": report.errors, "device": run_kwargs["device"]}
-    _record_run(out, name, report, data, journal)
+    _record_run(out, name, dataset, report, run_kwargs, data, journal,
+                settings=settings, chosen=chosen)
     out.save_info()
     return [report]
 
