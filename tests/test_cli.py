@@ -352,12 +352,11 @@ def test_version(capsys):
     assert sklearn_sparsity.__version__ in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("n_jobs", ["1", "2"])
-def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
-    # Ctrl-C while a network is fine-tuned: exit 130, no result written, and
-    # no finished run in the cache (the next run computes it again).
-    import signal
+def _start_interruptible_demo(tmp_path, n_jobs, **popen):
+    """A demo whose networks train long; returns ``(proc, cache, out)``.
 
+    It has begun fine-tuning when this returns (epoch 3 of 400 printed).
+    """
     rates = tmp_path / "rates.json"
     rates.write_text(json.dumps({"learning_rate": {"DBN": 0.1, "DpRBM": 0.1,
                                                    "Dsigm": 1.0}}))
@@ -369,14 +368,25 @@ def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
          "--n-jobs", n_jobs],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**__import__("os").environ, "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,
-        # A shell's background job ignores SIGINT, and a child inherits
-        # that: give the command the default disposition, as in a terminal.
+        start_new_session=True, **popen)
+    for line in proc.stdout:
+        if "[PretrainedMLP] epoch 3/400" in line:
+            break
+    return proc, cache, out
+
+
+@pytest.mark.parametrize("n_jobs", ["1", "2"])
+def test_ctrl_c_stops_the_run_and_caches_nothing_truncated(tmp_path, n_jobs):
+    # Ctrl-C while a network is fine-tuned: exit 130, no result written, and
+    # no finished run in the cache (the next run computes it again).
+    import signal
+
+    # A shell's background job ignores SIGINT, and a child inherits that:
+    # give the command the default disposition, as in a terminal.
+    proc, cache, out = _start_interruptible_demo(
+        tmp_path, n_jobs,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        for line in proc.stdout:
-            if "[PretrainedMLP] epoch 3/400" in line:
-                break
         # Ctrl-C in a terminal signals the whole process group.
         __import__("os").killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=120)
@@ -640,21 +650,8 @@ def test_sigterm_ends_the_run_like_ctrl_c_and_stops_the_workers(tmp_path,
 
     import joblib
 
-    rates = tmp_path / "rates.json"
-    rates.write_text(json.dumps({"learning_rate": {"DBN": 0.1, "DpRBM": 0.1,
-                                                   "Dsigm": 1.0}}))
-    cache, out = tmp_path / "cache", tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sklearn_sparsity", "demo", "-v", "--rates",
-         str(rates), "--cache-dir", str(cache), "--out", str(out), "--hidden",
-         "32-32", "--pretrain-epochs", "1", "--finetune-epochs", "400",
-         "--n-jobs", n_jobs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    proc, cache, out = _start_interruptible_demo(tmp_path, n_jobs)
     try:
-        for line in proc.stdout:
-            if "[PretrainedMLP] epoch 3/400" in line:
-                break
         os.kill(proc.pid, signal.SIGTERM)  # the main process only
         _, err = proc.communicate(timeout=120)
         # Every process of the run (its session) ends with it.
