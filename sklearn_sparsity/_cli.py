@@ -1,4 +1,4 @@
-"""Command line: ``python -m sklearn_sparsity {demo,reproduce,select-rates,claims}``.
+"""Command line: ``python -m sklearn_sparsity {demo,reproduce,select-rates,claims,map}``.
 
 This module parses the arguments and runs the command (``_commands.py``);
 tables are rendered by ``experiments/_tables.py`` and results written by
@@ -235,7 +235,7 @@ def build_parser():
     parser.add_argument("--version", action="version",
                         version=f"sklearn-sparsity {__version__}")
     sub = parser.add_subparsers(dest="command",
-                                metavar="{demo,reproduce,select-rates,claims}",
+                                metavar="{demo,reproduce,select-rates,claims,map}",
                                 parser_class=_Parser)
     sub.required = True
     demo = sub.add_parser(
@@ -302,7 +302,36 @@ def build_parser():
                         help="reading of eq. 9 for the AOD claims")
     claims.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: the first DIR)")
+    _add_map_parser(sub)
     return parser
+
+
+def _add_map_parser(sub):
+    """The ``map`` command: where the paper's claims hold (issue 25)."""
+    from .experiments._map import AXES
+
+    p = sub.add_parser(
+        "map", help="measure the paper's three differences over a grid",
+        description="One-factor-at-a-time sweeps around a base setting "
+                    "(axes: " + ", ".join(AXES) + "): at every point and "
+                    "seed, HSPM(DpRBM) - HSPM(Dsigm) per layer, the top "
+                    "layer's AOD(Dsigm) - AOD(DpRBM) (k = 2 and the mean over "
+                    "k) and HSPM(DBN) - HSPM(DpRBM) per layer. Writes "
+                    "map_runs.csv, map.csv, map_summary.csv, "
+                    "map_conclusions.md and map_DATASET.png (default folder: "
+                    "./sklearn_sparsity_map_DATASET/). The overrides change "
+                    "the base setting.")
+    p.add_argument("--dataset", default="digits",
+                   help="digits (default), mnist or birdsong")
+    p.add_argument("--axes", default=None, metavar="AXIS[,AXIS...]",
+                   help="axes to sweep (default all)")
+    p.add_argument("--grid", action="append", default=None,
+                   metavar="AXIS=V[,V...]",
+                   help="values of one axis, replacing the grid's; repeat "
+                        "for several axes")
+    _add_data_options(p)
+    _add_run_options(p)
+    _add_overrides(p, reproduce=True)
 
 
 def _overrides(args):
@@ -375,7 +404,8 @@ def main(argv=None):
         client = _connect(args)
         command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
                    "select-rates": _commands.select_rates,
-                   "claims": _commands.claims}[args.command]
+                   "claims": _commands.claims,
+                   "map": _commands.map_}[args.command]
         reports = command(args, argv, _overrides(args))
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)

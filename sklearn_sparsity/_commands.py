@@ -609,3 +609,94 @@ def claims(args, argv, overrides):
                                          "files": sorted(runs)}
     out.save_info()
     return []
+
+
+# -------------------------------------------------------------------- map
+def _map_axes(args, dataset):
+    """The axes of ``map``: the grid's, restricted by --axes, values by --grid."""
+    from .experiments._map import AXES, MAP_GRIDS
+
+    axes = dict(MAP_GRIDS[dataset]["axes"])
+    for item in getattr(args, "grid", None) or ():
+        axis, sep, values = item.partition("=")
+        if not sep or axis not in AXES:
+            raise UsageError(f"--grid takes AXIS=V[,V...] with AXIS one of "
+                             f"{', '.join(AXES)}; got {item!r}")
+        try:
+            axes[axis] = tuple(float(v) if "lr" in axis else int(v)
+                               for v in values.split(","))
+        except ValueError as exc:
+            raise UsageError(f"--grid {item!r}: {exc}") from exc
+    if getattr(args, "axes", None):
+        wanted = [a.strip() for a in args.axes.split(",") if a.strip()]
+        unknown = [a for a in wanted if a not in AXES]
+        if unknown or not wanted:
+            raise UsageError(f"--axes takes names among {', '.join(AXES)}; got "
+                             f"{args.axes!r}")
+        axes = {a: axes[a] for a in AXES if a in wanted}
+    return axes
+
+
+def map_(args, argv, overrides):
+    """``map``: the three differences of the paper's claims over a grid."""
+    from .experiments._map import (
+        map_differences,
+        map_points,
+        run_map,
+        summarize_differences,
+    )
+    from .experiments._map_report import conclusions, plot_map
+    from .experiments._output import Output, settings_note
+    from .experiments._settings import DATASETS
+
+    _check_scale(args.scale)
+    if args.dataset not in DATASETS:
+        raise UsageError(f"unknown data set {args.dataset!r}; choose one of "
+                         f"{', '.join(DATASETS)}")
+    dataset = args.dataset
+    axes = _map_axes(args, dataset)
+    try:
+        base_settings, points = map_points(dataset, scale=args.scale,
+                                           base=overrides, axes=axes)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    data = _check_data(dataset, base_settings, args.data_home)
+    run_kwargs = _run_kwargs(args)
+    out = Output(args.out or f"sklearn_sparsity_map_{dataset}", argv, "map")
+    n_points = len({repr(sorted(map(repr, s.items()))) for *_, s in points})
+    print(f"\n== map ({dataset}, scale {args.scale}, {data['n_train']} "
+          f"training and {data['n_test']} test rows): {n_points} points x "
+          f"{args.n_seeds} seed(s), axes {', '.join(axes)}", flush=True)
+    journal = _journal(out, "map", data, run_kwargs)
+    tic = time.perf_counter()
+    records, report, base_settings = run_map(
+        dataset, base=overrides, axes=axes, journal=journal, **run_kwargs)
+    rows = map_differences(records)
+    summary = summarize_differences(rows)
+    note = (f"Scale: {args.scale} base, {args.n_seeds} seed(s) per point, "
+            f"{data['n_train']} training and {data['n_test']} test rows. "
+            "Base: " + settings_note(base_settings, {}, dataset, args.scale)
+            + " Axes: " + "; ".join(
+                f"{a} {', '.join(f'{v:g}' for v in vs)}"
+                for a, vs in axes.items())
+            + f". Wall time {time.perf_counter() - tic:.0f} s "
+            f"(n_jobs={args.n_jobs}).")
+    if report.errors:
+        note += " Failed, not in the map: " + "; ".join(report.errors) + "."
+    out.csv("map_runs", records)
+    out.csv("map", rows)
+    out.csv("map_summary", summary)
+    text = conclusions(summary, dataset=dataset, note=note)
+    out._written(out.dir / "map_conclusions.md",
+                 text + f"\nCommand: `{out.command}`\n")
+    print("\n" + text)
+    out.figure(f"map_{dataset}", plot_map, summary,
+               f"{dataset}: the paper's three differences, one factor at a "
+               f"time (mean ± std over {args.n_seeds} seed(s))")
+    out.info["experiments"]["map"] = {
+        "dataset": dataset, "base_settings": base_settings,
+        "axes": {a: list(v) for a, v in axes.items()},
+        "durations": report.durations, "failures": report.errors}
+    _record_run(out, "map", report, data, journal)
+    out.save_info()
+    return [report]

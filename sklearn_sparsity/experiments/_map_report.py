@@ -1,0 +1,168 @@
+"""The map's conclusions (Markdown, from the numbers) and its figure.
+
+Both read the summary rows of ``_map.summarize_differences`` (mean, std and
+number of seeds of each difference at each axis value).
+"""
+
+import math
+
+from ._map import AXES
+
+#: What each difference tests, in the paper's terms, and when a point
+#: counts for the claim: ``sparser`` and ``less_overlap`` must be positive;
+#: ``finetune_keeps`` (DBN - DpRBM) may lose at most ``KEEP_TOLERANCE``.
+KEEP_TOLERANCE = 0.05
+CLAIMS = {
+    "sparser": ("HSPM(DpRBM) > HSPM(Dsigm)",
+                "pretraining makes the hidden layer sparser than a random "
+                "start"),
+    "less_overlap": ("AOD(Dsigm) > AOD(DpRBM)",
+                     "pretraining lowers the class overlap of the top layer"),
+    "finetune_keeps": (f"HSPM(DBN) >= HSPM(DpRBM) - {KEEP_TOLERANCE}",
+                       "fine-tuning keeps the pretrained sparseness"),
+}
+_LOG_AXES = ("pretrain_epochs", "pretrain_lr", "finetune_lr",
+             "finetune_epochs", "width")
+
+
+def holds(quantity, mean):
+    """Whether a point's mean difference counts for the paper's claim."""
+    if quantity == "finetune_keeps":
+        return mean >= -KEEP_TOLERANCE
+    return mean > 0
+
+
+def _fmt(row):
+    text = f"{row['mean']:+.3f}"
+    if math.isfinite(row["std"]):
+        text += f" ± {row['std']:.3f}"
+    return text
+
+
+def _groups(summary):
+    """``(quantity, layer, k) -> rows``, in a fixed order."""
+    groups = {}
+    for r in summary:
+        groups.setdefault((r["quantity"], r["layer"], r["k"]), []).append(r)
+    order = list(CLAIMS)
+    return dict(sorted(groups.items(), key=lambda item: (
+        order.index(item[0][0]), item[0][1], str(item[0][2]))))
+
+
+def _axis_rule(axis, rows, quantity):
+    """``(fails, text)``: where along ``axis`` the claim fails, with numbers."""
+    rows = sorted(rows, key=lambda r: r["axis_value"])
+    values = [r["axis_value"] for r in rows]
+    failing = [r for r in rows if not holds(quantity, r["mean"])]
+    evidence = "; ".join(f"{r['axis_value']:g}: {_fmt(r)}" for r in rows)
+    if not failing:
+        return False, f"holds at every {axis} tried ({evidence})"
+    bad = [r["axis_value"] for r in failing]
+    if len(bad) == len(values):
+        where = f"at every {axis} tried"
+    elif bad == values[:len(bad)]:
+        where = f"when {axis} <= {bad[-1]:g}"
+    elif bad == values[-len(bad):]:
+        where = f"when {axis} >= {bad[0]:g}"
+    else:
+        where = f"when {axis} is " + ", ".join(f"{v:g}" for v in bad)
+    return True, f"fails {where} ({evidence})"
+
+
+def conclusions(summary, *, dataset, note=""):
+    """The map's conclusions as Markdown, every rule with its numbers.
+
+    Parameters
+    ----------
+    summary : list of dict
+        Rows of ``summarize_differences``.
+    dataset : str
+        Named in the title.
+    note : str, default=""
+        A paragraph on the settings and scale, placed under the title.
+
+    Returns
+    -------
+    text : str
+    """
+    lines = [f"# Where the paper's claims hold: map on {dataset}", ""]
+    if note:
+        lines += [note, ""]
+    lines += ["Each rule counts the points (axis values, base included once "
+              "per axis) whose mean difference over the seeds supports the "
+              "claim, then says along which axes it fails; the numbers are "
+              "`value: mean ± sample std over seeds` of the difference. "
+              "A point holds when the difference is > 0 (sparseness, "
+              "overlap) or >= "
+              f"-{KEEP_TOLERANCE} (fine-tuning keeps the sparseness).", ""]
+    for (quantity, layer, k), rows in _groups(summary).items():
+        relation, words = CLAIMS[quantity]
+        where = (f"top layer, k = {k}" if quantity == "less_overlap"
+                 else f"layer {layer}")
+        n_hold = sum(holds(quantity, r["mean"]) for r in rows)
+        lines.append(f"- **{relation}** ({where}; {words}): holds at "
+                     f"{n_hold} of {len(rows)} points.")
+        by_axis = {}
+        for r in rows:
+            by_axis.setdefault(r["axis"], []).append(r)
+        for axis in sorted(by_axis, key=lambda a: AXES.index(a)
+                           if a in AXES else 99):
+            fails, text = _axis_rule(axis, by_axis[axis], quantity)
+            lines.append(f"  - {'**' if fails else ''}{axis}{'**' if fails else ''}"
+                         f": {text}.")
+    return "\n".join(lines) + "\n"
+
+
+def plot_map(summary, path, *, title=""):
+    """Line plots of the three differences along every axis (mean ± std).
+
+    One row per quantity, one column per axis; one line per layer (HSPM
+    differences) or per ``k`` (the AOD difference), a band of one sample std
+    over the seeds, and the claim's boundary as a grey line.
+    """
+    from ._plots import _pyplot
+
+    plt = _pyplot()
+    axes = [a for a in AXES if any(r["axis"] == a for r in summary)]
+    quantities = [q for q in CLAIMS if any(r["quantity"] == q for r in summary)]
+    fig, grid = plt.subplots(len(quantities), len(axes), squeeze=False,
+                             figsize=(2.6 * len(axes), 2.4 * len(quantities)),
+                             sharey="row")
+    labels = {"sparser": "HSPM(DpRBM) - HSPM(Dsigm)",
+              "less_overlap": "AOD(Dsigm) - AOD(DpRBM), top",
+              "finetune_keeps": "HSPM(DBN) - HSPM(DpRBM)"}
+    for i, quantity in enumerate(quantities):
+        for j, axis in enumerate(axes):
+            ax = grid[i][j]
+            rows = [r for r in summary
+                    if r["quantity"] == quantity and r["axis"] == axis]
+            keys = sorted({(r["layer"], str(r["k"])) for r in rows})
+            for layer, k in keys:
+                line = sorted((r for r in rows if r["layer"] == layer
+                               and str(r["k"]) == k),
+                              key=lambda r: r["axis_value"])
+                x = [r["axis_value"] for r in line]
+                mean = [r["mean"] for r in line]
+                std = [r["std"] if math.isfinite(r["std"]) else 0.0
+                       for r in line]
+                label = (f"k={k}" if quantity == "less_overlap"
+                         else f"layer {layer}")
+                drawn = ax.plot(x, mean, marker="o", ms=3, label=label)[0]
+                ax.fill_between(x, [m - s for m, s in zip(mean, std)],
+                                [m + s for m, s in zip(mean, std)],
+                                color=drawn.get_color(), alpha=0.2, lw=0)
+            ax.axhline(-KEEP_TOLERANCE if quantity == "finetune_keeps" else 0,
+                       color="0.5", lw=0.8, ls="--")
+            if axis in _LOG_AXES:
+                ax.set_xscale("log")
+            if i == len(quantities) - 1:
+                ax.set_xlabel(axis)
+            if j == 0:
+                ax.set_ylabel(labels[quantity], fontsize=7)
+                ax.legend(fontsize=6)
+            ax.tick_params(labelsize=7)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
