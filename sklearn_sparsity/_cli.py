@@ -1,4 +1,4 @@
-"""Command line: ``python -m sklearn_sparsity {demo,reproduce,select-rates,claims,map}``.
+"""Command line: ``python -m sklearn_sparsity COMMAND`` (demo, reproduce, ...).
 
 This module parses the arguments and runs the command (``_commands.py``);
 tables are rendered by ``experiments/_tables.py`` and results written by
@@ -235,7 +235,7 @@ def build_parser():
     parser.add_argument("--version", action="version",
                         version=f"sklearn-sparsity {__version__}")
     sub = parser.add_subparsers(dest="command",
-                                metavar="{demo,reproduce,select-rates,claims,map}",
+                                metavar="{demo,reproduce,select-rates,claims,map,sparse-coding}",
                                 parser_class=_Parser)
     sub.required = True
     demo = sub.add_parser(
@@ -303,7 +303,33 @@ def build_parser():
     claims.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: the first DIR)")
     _add_map_parser(sub)
+    _add_sparse_coding_parser(sub)
     return parser
+
+
+def _add_sparse_coding_parser(sub):
+    """The ``sparse-coding`` command: Section 4 of the paper tested."""
+    p = sub.add_parser(
+        "sparse-coding", help="the RBM's first layer against sparse coding",
+        description="Pretrain the first RBM layer of the tables' network and "
+                    "compare its codes with a dictionary's sparse codes "
+                    "(MiniBatchDictionaryLearning + SparseCoder, as many "
+                    "atoms as hidden units, alpha bisected to the RBM's "
+                    "HSPM): HSPM, tau and AOD, linear-probe accuracy, "
+                    "reconstruction error. Writes sparse_coding.md and "
+                    "sparse_coding_runs.csv (default folder: "
+                    "./sklearn_sparsity_sparse_coding_DATASET/).")
+    p.add_argument("--dataset", default="digits",
+                   help="digits (default), mnist or birdsong")
+    p.add_argument("--max-train", type=_positive_int, default=2000,
+                   metavar="N", help="training rows kept (default 2000)")
+    p.add_argument("--n-seeds", type=_positive_int, default=1)
+    p.add_argument("--hidden", type=_sizes, metavar="SIZES",
+                   help="hidden layer sizes; the first is the number of atoms")
+    p.add_argument("--pretrain-epochs", type=_positive_int, metavar="N")
+    p.add_argument("--pretrain-lr", type=_positive_float, metavar="LR")
+    p.add_argument("--out", default=None, metavar="DIR", help="output folder")
+    _add_data_options(p)
 
 
 def _add_map_parser(sub):
@@ -405,7 +431,8 @@ def main(argv=None):
         command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
                    "select-rates": _commands.select_rates,
                    "claims": _commands.claims,
-                   "map": _commands.map_}[args.command]
+                   "map": _commands.map_,
+                   "sparse-coding": _commands.sparse_coding}[args.command]
         reports = command(args, argv, _overrides(args))
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)

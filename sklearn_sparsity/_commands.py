@@ -642,6 +642,7 @@ def map_(args, argv, overrides):
     from .experiments._map import (
         map_differences,
         map_points,
+        point_errors,
         run_map,
         summarize_differences,
     )
@@ -686,7 +687,9 @@ def map_(args, argv, overrides):
     out.csv("map_runs", records)
     out.csv("map", rows)
     out.csv("map_summary", summary)
-    text = conclusions(summary, dataset=dataset, note=note)
+    errors = point_errors(records)
+    out.csv("map_errors", errors)
+    text = conclusions(summary, dataset=dataset, note=note, errors=errors)
     out._written(out.dir / "map_conclusions.md",
                  text + f"\nCommand: `{out.command}`\n")
     print("\n" + text)
@@ -700,3 +703,56 @@ def map_(args, argv, overrides):
     _record_run(out, "map", report, data, journal)
     out.save_info()
     return [report]
+
+
+def sparse_coding(args, argv, overrides):
+    """``sparse-coding``: the RBM's first layer against sparse codes."""
+    from .experiments._output import Output
+    from .experiments._sparse_coding import (
+        sparse_coding_comparison,
+        sparse_coding_rows,
+    )
+
+    _check_scale(args.scale)
+    overrides = {k: v for k, v in overrides.items()
+                 if k in ("hidden_layer_sizes", "pretrain_epochs",
+                          "pretrain_learning_rate")}
+    settings = _settings(args.dataset, args.scale,
+                         {**overrides, "max_train": args.max_train})
+    data = _check_data(args.dataset, settings, args.data_home)
+    out = Output(args.out or f"sklearn_sparsity_sparse_coding_{args.dataset}",
+                 argv, "sparse_coding")
+    print(f"\n== sparse-coding ({args.dataset}, {data['n_train']} training and "
+          f"{data['n_test']} test rows, {settings['hidden_layer_sizes'][0]} "
+          "units)", flush=True)
+    tic = time.perf_counter()
+    records = sparse_coding_comparison(
+        args.dataset, scale=args.scale, settings=overrides,
+        data_home=args.data_home, n_seeds=args.n_seeds,
+        max_train=args.max_train, verbose=1)
+    seconds = time.perf_counter() - tic
+    header, rows = sparse_coding_rows(records)
+    note = (f"Test set of {args.dataset} ({data['n_train']} training, "
+            f"{data['n_test']} test rows); mean over {args.n_seeds} seed(s) "
+            "± sample std. RBM: the first layer of the stack, pretrained "
+            f"{settings['pretrain_epochs']} epochs (CD-1, lr "
+            f"{settings['pretrain_learning_rate']['DpRBM']:g}). Coders: "
+            "MiniBatchDictionaryLearning atoms, SparseCoder lasso codes, "
+            "transform_alpha bisected until the codes' mean HSPM is within "
+            "0.01 of the RBM's (matched: " + ", ".join(
+                f"{r['code']} seed {r['seed']}: {r['matched']}"
+                for r in records if r["code"].startswith("sparse")) + "). "
+            "tau: the paper's rule (tol 0.05, mean over rows) with each "
+            "code's own reconstruction (RBM: sigmoid(h W^T + c); "
+            "dictionary: linear s D; input: identity). AOD (eq. 9): codes of "
+            "the class means of the data; class-mean codes: the class means "
+            "of the codes. Probe: logistic regression on standardised "
+            "training codes, test accuracy. Reconstruction MSE: per input "
+            f"feature. Wall time {seconds:.0f} s.")
+    out.table("sparse_coding", f"RBM layer 1 against sparse coding "
+              f"({args.dataset})", header, rows, note)
+    out.csv("sparse_coding_runs", records)
+    out.info["experiments"]["sparse_coding"] = {
+        "settings": settings, "wall_seconds": seconds, **data}
+    out.save_info()
+    return []

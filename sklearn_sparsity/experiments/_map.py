@@ -42,7 +42,7 @@ MAP_MODELS = ("DBN", "DpRBM", "Dsigm")
 MAP_GRIDS = {
     "digits": {
         "base": {"hidden_layer_sizes": (100, 100)},
-        "axes": {"pretrain_epochs": (1, 3, 10, 30),
+        "axes": {"pretrain_epochs": (1, 3, 10, 30, 100),
                  "pretrain_lr": PAPER_RATES,
                  "finetune_lr": PAPER_RATES,
                  "finetune_epochs": (5, 30, 90),
@@ -153,7 +153,9 @@ def map_tasks(dataset, base_settings, points, n_seeds, data_home=None,
     -------
     tasks : list of Task
     members : dict
-        Task name -> list of ``(axis, value)`` the task's records belong to.
+        Task name -> list of ``(axis, value, point)`` the task's records
+        belong to (``point``: the label of the setting, ``"base"`` or the
+        settings that differ from the base).
     """
     tasks, members, seen = [], {}, {}
     common = {"dataset": dataset, "data_home": data_home,
@@ -169,7 +171,7 @@ def map_tasks(dataset, base_settings, points, n_seeds, data_home=None,
                                       {"kind": kind, "settings": settings,
                                        "seed": seed, **common}, cost=cost))
                     members[name] = []
-                members[name].append((axis, value))
+                members[name].append((axis, value, label))
     return tasks, members
 
 
@@ -182,8 +184,9 @@ def run_map(dataset="digits", *, scale="quick", base=None, axes=None,
     Parameters are those of :func:`map_points` and of the comparison
     (``run_comparison``). Every record of the comparison's tasks (HSPM of
     every layer, test error, tau, AOD for every ``k`` and reading of eq. 9)
-    is kept, with the keys ``axis`` and ``axis_value`` added (a record of
-    the base point appears once per axis it lies on).
+    is kept, with the keys ``axis``, ``axis_value`` and ``point`` (the
+    setting's label) added (a record of the base point appears once per
+    axis it lies on).
 
     Returns
     -------
@@ -202,9 +205,9 @@ def run_map(dataset="digits", *, scale="quick", base=None, axes=None,
                        run_missing=run_missing)
     records = []
     for name, result in report.results.items():
-        for axis, value in members[name]:
-            records += [{"axis": axis, "axis_value": value, **rec}
-                        for rec in result]
+        for axis, value, point in members[name]:
+            records += [{"axis": axis, "axis_value": value, "point": point,
+                         **rec} for rec in result]
     return records, report, base_settings
 
 
@@ -225,7 +228,7 @@ def _lookup(records):
 def map_differences(records):
     """The three differences per axis value, seed and layer (one row each).
 
-    Rows have ``dataset, axis, axis_value, seed, quantity, layer, k, a_model,
+    Rows have ``dataset, axis, axis_value, point, seed, quantity, layer, k,
     a, b_model, b, difference`` with ``difference = a - b``: quantity
     ``"sparser"`` (a = HSPM of the DpRBM, b = HSPM of the Dsigm, every layer),
     ``"less_overlap"`` (a = AOD of the Dsigm, b = AOD of the DpRBM, top layer,
@@ -233,18 +236,19 @@ def map_differences(records):
     ``"finetune_keeps"`` (a = HSPM of the DBN, b = HSPM of the DpRBM).
     """
     table = _lookup(records)
-    points = sorted({(r["dataset"], r["axis"], r["axis_value"], r["seed"])
+    points = sorted({(r["dataset"], r["axis"], r["axis_value"], r["seed"],
+                      r.get("point", ""))
                      for r in records if r["model"] in MAP_MODELS},
                     key=lambda p: (AXES.index(p[1]) if p[1] in AXES else 99,
                                    p[2], p[3]))
     out = []
-    for dataset, axis, value, seed in points:
+    for dataset, axis, value, seed, point in points:
         base = {"dataset": dataset, "axis": axis, "axis_value": value,
-                "seed": seed}
+                "point": point, "seed": seed}
         layers = sorted(key[5] for key in table
                         if key[:5] == (axis, value, seed, "DpRBM", "hspm"))
 
-        def row(quantity, layer, k, a_model, a, b_model, b):
+        def row(quantity, layer, k, a_model, a, b_model, b, base=base):
             return {**base, "quantity": quantity, "layer": layer, "k": k,
                     "a_model": a_model, "a": a, "b_model": b_model, "b": b,
                     "difference": a - b}
@@ -277,17 +281,39 @@ def summarize_differences(rows):
     """Mean, sample std, number of seeds and of positive seeds per point."""
     groups = {}
     for r in rows:
-        key = (r["dataset"], r["axis"], r["axis_value"], r["quantity"],
-               r["layer"], r["k"])
+        key = (r["dataset"], r["axis"], r["axis_value"], r.get("point", ""),
+               r["quantity"], r["layer"], r["k"])
         groups.setdefault(key, []).append(r["difference"])
     out = []
-    for (dataset, axis, value, quantity, layer, k), diffs in groups.items():
+    for (dataset, axis, value, point, quantity, layer, k), diffs in (
+            groups.items()):
         diffs = np.asarray(diffs, dtype=float)
         out.append({"dataset": dataset, "axis": axis, "axis_value": value,
-                    "quantity": quantity, "layer": layer, "k": k,
+                    "point": point, "quantity": quantity, "layer": layer,
+                    "k": k,
                     "mean": float(diffs.mean()),
                     "std": float(diffs.std(ddof=1)) if diffs.size > 1
                     else float("nan"),
                     "n_seeds": int(diffs.size),
                     "n_positive": int(np.sum(diffs > 0))})
     return out
+
+
+def point_errors(records):
+    """Mean test error of every network at every axis value (over seeds).
+
+    Returns
+    -------
+    rows : list of dict
+        ``dataset, axis, axis_value, model, mean, std, n_seeds``.
+    """
+    groups = {}
+    for r in records:
+        if r["metric"] == "test_error" and r["model"] in MAP_MODELS:
+            groups.setdefault((r["dataset"], r["axis"], r["axis_value"],
+                               r["model"]), []).append(r["value"])
+    return [{"dataset": d, "axis": a, "axis_value": v, "model": m,
+             "mean": float(np.mean(e)),
+             "std": float(np.std(e, ddof=1)) if len(e) > 1 else float("nan"),
+             "n_seeds": len(e)}
+            for (d, a, v, m), e in groups.items()]

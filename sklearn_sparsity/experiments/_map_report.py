@@ -40,21 +40,40 @@ def _fmt(row):
 
 
 def _groups(summary):
-    """``(quantity, layer, k) -> rows``, in a fixed order."""
+    """``(quantity, layer, k) -> rows``, in a fixed order.
+
+    The AOD difference is of the top layer, whatever its index: its rows
+    form one group per ``k`` (layer None).
+    """
     groups = {}
     for r in summary:
-        groups.setdefault((r["quantity"], r["layer"], r["k"]), []).append(r)
+        layer = None if r["quantity"] == "less_overlap" else r["layer"]
+        groups.setdefault((r["quantity"], layer, r["k"]), []).append(r)
     order = list(CLAIMS)
     return dict(sorted(groups.items(), key=lambda item: (
-        order.index(item[0][0]), item[0][1], str(item[0][2]))))
+        order.index(item[0][0]), item[0][1] or 0, str(item[0][2]))))
 
 
-def _axis_rule(axis, rows, quantity):
+#: The networks whose test errors are quoted beside each difference.
+_ERROR_MODELS = {"sparser": ("DpRBM", "Dsigm"), "less_overlap": ("DpRBM", "Dsigm"),
+                 "finetune_keeps": ("DBN", "DpRBM")}
+
+
+def _evidence(row, quantity, errors):
+    text = f"{row['axis_value']:g}: {_fmt(row)}"
+    found = [(m, errors.get((row["axis"], row["axis_value"], m)))
+             for m in _ERROR_MODELS[quantity]]
+    if errors and all(e is not None for _, e in found):
+        text += " [test error " + ", ".join(f"{m} {e:.3f}" for m, e in found) + "]"
+    return text
+
+
+def _axis_rule(axis, rows, quantity, errors):
     """``(fails, text)``: where along ``axis`` the claim fails, with numbers."""
     rows = sorted(rows, key=lambda r: r["axis_value"])
     values = [r["axis_value"] for r in rows]
     failing = [r for r in rows if not holds(quantity, r["mean"])]
-    evidence = "; ".join(f"{r['axis_value']:g}: {_fmt(r)}" for r in rows)
+    evidence = "; ".join(_evidence(r, quantity, errors) for r in rows)
     if not failing:
         return False, f"holds at every {axis} tried ({evidence})"
     bad = [r["axis_value"] for r in failing]
@@ -69,7 +88,7 @@ def _axis_rule(axis, rows, quantity):
     return True, f"fails {where} ({evidence})"
 
 
-def conclusions(summary, *, dataset, note=""):
+def conclusions(summary, *, dataset, note="", errors=()):
     """The map's conclusions as Markdown, every rule with its numbers.
 
     Parameters
@@ -80,6 +99,10 @@ def conclusions(summary, *, dataset, note=""):
         Named in the title.
     note : str, default=""
         A paragraph on the settings and scale, placed under the title.
+    errors : list of dict, default=()
+        Rows of ``point_errors``: the mean test errors quoted beside every
+        difference (a network that learned nothing is dense or saturated
+        for that reason alone).
 
     Returns
     -------
@@ -88,10 +111,13 @@ def conclusions(summary, *, dataset, note=""):
     lines = [f"# Where the paper's claims hold: map on {dataset}", ""]
     if note:
         lines += [note, ""]
-    lines += ["Each rule counts the points (axis values, base included once "
-              "per axis) whose mean difference over the seeds supports the "
-              "claim, then says along which axes it fails; the numbers are "
-              "`value: mean ± sample std over seeds` of the difference. "
+    errors = {(e["axis"], e["axis_value"], e["model"]): e["mean"]
+              for e in errors}
+    lines += ["Each rule counts the distinct settings (the base once) whose "
+              "mean difference over the seeds supports the claim, then says "
+              "along which axes it fails; the numbers are `value: mean ± "
+              "sample std over seeds` of the difference, [with the mean test "
+              "errors of the two networks compared]. "
               "A point holds when the difference is > 0 (sparseness, "
               "overlap) or >= "
               f"-{KEEP_TOLERANCE} (fine-tuning keeps the sparseness).", ""]
@@ -99,15 +125,17 @@ def conclusions(summary, *, dataset, note=""):
         relation, words = CLAIMS[quantity]
         where = (f"top layer, k = {k}" if quantity == "less_overlap"
                  else f"layer {layer}")
-        n_hold = sum(holds(quantity, r["mean"]) for r in rows)
+        distinct = {r.get("point") or (r["axis"], r["axis_value"]): r
+                    for r in rows}
+        n_hold = sum(holds(quantity, r["mean"]) for r in distinct.values())
         lines.append(f"- **{relation}** ({where}; {words}): holds at "
-                     f"{n_hold} of {len(rows)} points.")
+                     f"{n_hold} of {len(distinct)} settings.")
         by_axis = {}
         for r in rows:
             by_axis.setdefault(r["axis"], []).append(r)
         for axis in sorted(by_axis, key=lambda a: AXES.index(a)
                            if a in AXES else 99):
-            fails, text = _axis_rule(axis, by_axis[axis], quantity)
+            fails, text = _axis_rule(axis, by_axis[axis], quantity, errors)
             lines.append(f"  - {'**' if fails else ''}{axis}{'**' if fails else ''}"
                          f": {text}.")
     return "\n".join(lines) + "\n"
@@ -136,10 +164,12 @@ def plot_map(summary, path, *, title=""):
             ax = grid[i][j]
             rows = [r for r in summary
                     if r["quantity"] == quantity and r["axis"] == axis]
-            keys = sorted({(r["layer"], str(r["k"])) for r in rows})
+            top = quantity == "less_overlap"  # one line per k, top layer
+            keys = sorted({(None if top else r["layer"], str(r["k"]))
+                           for r in rows}, key=str)
             for layer, k in keys:
-                line = sorted((r for r in rows if r["layer"] == layer
-                               and str(r["k"]) == k),
+                line = sorted((r for r in rows if str(r["k"]) == k
+                               and (top or r["layer"] == layer)),
                               key=lambda r: r["axis_value"])
                 x = [r["axis_value"] for r in line]
                 mean = [r["mean"] for r in line]
