@@ -637,6 +637,22 @@ def _map_axes(args, dataset):
     return axes
 
 
+def _resumed_note(journal, report):
+    """How many units were read back, and the task time they had cost."""
+    if not report.resumed:
+        return ""
+    resumed, seconds = set(report.resumed), 0.0
+    for path in journal.folder.glob("*.json"):
+        try:
+            unit = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if unit.get("task") in resumed:
+            seconds += float(unit.get("seconds") or 0.0)
+    return (f"; {len(resumed)} unit(s) read from units/map/, computed earlier "
+            f"in {seconds:.0f} s of task time (summed over the workers)")
+
+
 def map_(args, argv, overrides):
     """``map``: the three differences of the paper's claims over a grid."""
     from .experiments._map import (
@@ -680,8 +696,8 @@ def map_(args, argv, overrides):
             + " Axes: " + "; ".join(
                 f"{a} {', '.join(f'{v:g}' for v in vs)}"
                 for a, vs in axes.items())
-            + f". Wall time {time.perf_counter() - tic:.0f} s "
-            f"(n_jobs={args.n_jobs}).")
+            + f". Wall time of this invocation {time.perf_counter() - tic:.0f}"
+            f" s (n_jobs={args.n_jobs})" + _resumed_note(journal, report) + ".")
     if report.errors:
         note += " Failed, not in the map: " + "; ".join(report.errors) + "."
     out.csv("map_runs", records)
@@ -693,9 +709,11 @@ def map_(args, argv, overrides):
     out._written(out.dir / "map_conclusions.md",
                  text + f"\nCommand: `{out.command}`\n")
     print("\n" + text)
-    out.figure(f"map_{dataset}", plot_map, summary,
-               f"{dataset}: the paper's three differences, one factor at a "
-               f"time (mean ± std over {args.n_seeds} seed(s))")
+    if summary:  # nothing to draw when no point finished
+        out.figure(f"map_{dataset}", plot_map, summary,
+                   f"{dataset}: the paper's three differences, one factor "
+                   f"at a time (mean ± std over {args.n_seeds} seed(s))",
+                   errors=errors)
     out.info["experiments"]["map"] = {
         "dataset": dataset, "base_settings": base_settings,
         "axes": {a: list(v) for a, v in axes.items()},

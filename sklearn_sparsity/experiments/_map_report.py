@@ -12,6 +12,11 @@ from ._map import AXES
 #: counts for the claim: ``sparser`` and ``less_overlap`` must be positive;
 #: ``finetune_keeps`` (DBN - DpRBM) may lose at most ``KEEP_TOLERANCE``.
 KEEP_TOLERANCE = 0.05
+#: A network "learned" when its test error is below this (chance is 0.9 on
+#: ten balanced classes): a network that learned nothing is dense or
+#: saturated for that reason alone, so each rule is also counted over the
+#: settings where both networks compared learned.
+LEARNED_ERROR = 0.5
 CLAIMS = {
     "sparser": ("HSPM(DpRBM) > HSPM(Dsigm)",
                 "pretraining makes the hidden layer sparser than a random "
@@ -128,8 +133,22 @@ def conclusions(summary, *, dataset, note="", errors=()):
         distinct = {r.get("point") or (r["axis"], r["axis_value"]): r
                     for r in rows}
         n_hold = sum(holds(quantity, r["mean"]) for r in distinct.values())
-        lines.append(f"- **{relation}** ({where}; {words}): holds at "
-                     f"{n_hold} of {len(distinct)} settings.")
+        line = (f"- **{relation}** ({where}; {words}): holds at "
+                f"{n_hold} of {len(distinct)} settings")
+        if errors:
+            models = _ERROR_MODELS[quantity]
+            learned = [r for r in distinct.values()
+                       if all(errors.get((r["axis"], r["axis_value"], m), 1.0)
+                              < LEARNED_ERROR for m in models)]
+            kept = [r for r in learned if holds(quantity, r["mean"])]
+            line += (f"; where both {' and '.join(models)} learned (test "
+                     f"error < {LEARNED_ERROR}), at {len(kept)} of "
+                     f"{len(learned)}")
+            if kept:
+                line += " (" + "; ".join(
+                    f"{r['axis']} {_evidence(r, quantity, errors)}"
+                    for r in kept) + ")"
+        lines.append(line + ".")
         by_axis = {}
         for r in rows:
             by_axis.setdefault(r["axis"], []).append(r)
@@ -141,21 +160,43 @@ def conclusions(summary, *, dataset, note="", errors=()):
     return "\n".join(lines) + "\n"
 
 
-def plot_map(summary, path, *, title=""):
+def _error_row(grid_row, axes, errors):
+    """Test error of each network along every axis (the figure's last row)."""
+    from ._plots import _COLORS
+
+    for ax, axis in zip(grid_row, axes):
+        for model in ("DBN", "DpRBM", "Dsigm"):
+            line = sorted((e for e in errors
+                           if e["axis"] == axis and e["model"] == model),
+                          key=lambda e: e["axis_value"])
+            ax.plot([e["axis_value"] for e in line],
+                    [e["mean"] for e in line], marker="o", ms=3,
+                    color=_COLORS[model], label=model)
+        ax.axhline(LEARNED_ERROR, color="0.5", lw=0.8, ls="--")
+
+
+def plot_map(summary, path, *, title="", errors=()):
     """Line plots of the three differences along every axis (mean ± std).
 
     One row per quantity, one column per axis; one line per layer (HSPM
     differences) or per ``k`` (the AOD difference), a band of one sample std
-    over the seeds, and the claim's boundary as a grey line.
+    over the seeds, and the claim's boundary as a grey line. With
+    ``errors`` (rows of ``point_errors``), a last row shows the networks'
+    mean test errors.
     """
     from ._plots import _pyplot
 
     plt = _pyplot()
     axes = [a for a in AXES if any(r["axis"] == a for r in summary)]
     quantities = [q for q in CLAIMS if any(r["quantity"] == q for r in summary)]
-    fig, grid = plt.subplots(len(quantities), len(axes), squeeze=False,
-                             figsize=(2.6 * len(axes), 2.4 * len(quantities)),
+    n_rows = len(quantities) + bool(errors)
+    fig, grid = plt.subplots(n_rows, len(axes), squeeze=False,
+                             figsize=(2.6 * len(axes), 2.4 * n_rows),
                              sharey="row")
+    if errors:
+        _error_row(grid[-1], axes, errors)
+        grid[-1][0].set_ylabel("test error", fontsize=7)
+        grid[-1][0].legend(fontsize=6)
     labels = {"sparser": "HSPM(DpRBM) - HSPM(Dsigm)",
               "less_overlap": "AOD(Dsigm) - AOD(DpRBM), top",
               "finetune_keeps": "HSPM(DBN) - HSPM(DpRBM)"}
@@ -183,14 +224,22 @@ def plot_map(summary, path, *, title=""):
                                 color=drawn.get_color(), alpha=0.2, lw=0)
             ax.axhline(-KEEP_TOLERANCE if quantity == "finetune_keeps" else 0,
                        color="0.5", lw=0.8, ls="--")
-            if axis in _LOG_AXES:
-                ax.set_xscale("log")
-            if i == len(quantities) - 1:
-                ax.set_xlabel(axis)
             if j == 0:
                 ax.set_ylabel(labels[quantity], fontsize=7)
+            if j == len(axes) - 1:  # the depth axis has every layer
                 ax.legend(fontsize=6)
+    for j, axis in enumerate(axes):
+        values = sorted({r["axis_value"] for r in summary if r["axis"] == axis})
+        for i in range(n_rows):
+            ax = grid[i][j]
+            if axis in _LOG_AXES:
+                ax.set_xscale("log")
+                ax.minorticks_off()
+            ax.set_xticks(values)
+            ax.set_xticklabels([f"{v:g}" for v in values])
             ax.tick_params(labelsize=7)
+            if i == n_rows - 1:
+                ax.set_xlabel(axis)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
