@@ -355,6 +355,10 @@ def _add_map_parser(sub):
                    metavar="AXIS=V[,V...]",
                    help="values of one axis, replacing the grid's; repeat "
                         "for several axes")
+    p.add_argument("--lr-grid", action="store_true",
+                   help="also sweep the 2-D grid of pretraining x fine-tuning "
+                        "rates (the paper's set {1, 0.1, 0.05, 0.01} each; "
+                        "figure map_DATASET_lr_grid.png)")
     _add_data_options(p)
     _add_run_options(p)
     _add_overrides(p, reproduce=True)

@@ -634,6 +634,10 @@ def _map_axes(args, dataset):
             raise UsageError(f"--axes takes names among {', '.join(AXES)}; got "
                              f"{args.axes!r}")
         axes = {a: axes[a] for a in AXES if a in wanted}
+    if getattr(args, "lr_grid", False):
+        from .experiments._map import lr_grid_axes
+
+        axes.update(lr_grid_axes())
     return axes
 
 
@@ -662,7 +666,7 @@ def map_(args, argv, overrides):
         run_map,
         summarize_differences,
     )
-    from .experiments._map_report import conclusions, plot_map
+    from .experiments._map_report import conclusions, plot_lr_grid, plot_map
     from .experiments._output import Output, settings_note
     from .experiments._settings import DATASETS
 
@@ -695,7 +699,9 @@ def map_(args, argv, overrides):
             "Base: " + settings_note(base_settings, {}, dataset, args.scale)
             + " Axes: " + "; ".join(
                 f"{a} {', '.join(f'{v:g}' for v in vs)}"
-                for a, vs in axes.items())
+                for a, vs in axes.items() if "|" not in a)
+            + ("; the 2-D grid of pretraining x fine-tuning rates"
+               if any("|" in a for a in axes) else "")
             + f". Wall time of this invocation {time.perf_counter() - tic:.0f}"
             f" s (n_jobs={args.n_jobs})" + _resumed_note(journal, report) + ".")
     if report.errors:
@@ -714,6 +720,10 @@ def map_(args, argv, overrides):
                    f"{dataset}: the paper's three differences, one factor "
                    f"at a time (mean ± std over {args.n_seeds} seed(s))",
                    errors=errors)
+        if any(a.startswith("finetune_lr|") for a in axes):
+            out.figure(f"map_{dataset}_lr_grid", plot_lr_grid, summary,
+                       f"{dataset}: pretraining x fine-tuning rate (mean over "
+                       f"{args.n_seeds} seed(s))")
     out.info["experiments"]["map"] = {
         "dataset": dataset, "base_settings": base_settings,
         "axes": {a: list(v) for a, v in axes.items()},

@@ -189,3 +189,25 @@ def test_sparse_coding_command(tmp_path, capsys):
     md = (tmp_path / "sparse_coding.md").read_text()
     assert "| RBM layer 1 |" in md and "linear probe accuracy" in md
     assert len(read_csv(tmp_path / "sparse_coding_runs.csv")) == 4
+
+
+def test_lr_grid_axes_and_heat_map(tmp_path):
+    from sklearn_sparsity.experiments._map import lr_grid_axes
+    from sklearn_sparsity.experiments._map_report import plot_lr_grid
+
+    axes = lr_grid_axes((1.0, 0.1), (0.1, 0.01))
+    assert list(axes) == ["finetune_lr|pretrain_lr=1", "finetune_lr|pretrain_lr=0.1"]
+    base, points = map_points("digits", axes=axes)
+    settings = {(a, v): s for a, v, s in points}
+    one = settings[("finetune_lr|pretrain_lr=1", 0.01)]
+    assert one["pretrain_learning_rate"]["DpRBM"] == 1.0
+    assert one["learning_rate"]["Dsigm"] == 0.01
+    summary = [{"dataset": "d", "axis": a, "axis_value": v, "point": f"{a}{v}",
+                "quantity": q, "layer": 2, "k": 2 if q == "less_overlap" else None,
+                "mean": 0.1 * i, "std": 0.0, "n_seeds": 1, "n_positive": 1}
+               for i, (a, v) in enumerate(settings)
+               for q in ("sparser", "less_overlap", "finetune_keeps")]
+    plot_lr_grid(summary, tmp_path / "grid.png")
+    assert (tmp_path / "grid.png").stat().st_size > 0
+    text = conclusions(summary, dataset="d")
+    assert "fails when finetune_lr >= 0.1" in text  # mean 0 at (1, 0.1)

@@ -80,7 +80,10 @@ def axis_overrides(axis, value, base_settings):
     network (the DBN's fine-tuning, the DpRBM's output layer, the Dsigm's
     training), so that the pretrained and the random start are compared at
     one rate; ``width`` sets every hidden layer's size, keeping the depth;
-    ``depth`` repeats the first hidden layer's size ``value`` times.
+    ``depth`` repeats the first hidden layer's size ``value`` times;
+    ``"finetune_lr|pretrain_lr=P"`` (a row of the 2-D grid, see
+    ``lr_grid_axes``) sets the fine-tuning rate ``value`` and the
+    pretraining rate ``P``.
     """
     sizes = tuple(base_settings["hidden_layer_sizes"])
     if axis == "pretrain_epochs":
@@ -95,7 +98,22 @@ def axis_overrides(axis, value, base_settings):
         return {"hidden_layer_sizes": (int(value),) * len(sizes)}
     if axis == "depth":
         return {"hidden_layer_sizes": (sizes[0],) * int(value)}
+    if axis.startswith("finetune_lr|pretrain_lr="):  # the 2-D rate grid
+        rate = float(axis.partition("=")[2])
+        return {**axis_overrides("finetune_lr", value, base_settings),
+                "pretrain_learning_rate": rate}
     raise ValueError(f"Unknown axis {axis!r}; choose among {', '.join(AXES)}.")
+
+
+#: The 2-D grid of the two learning rates is swept as one axis of
+#: fine-tuning rates per pretraining rate, named ``LR_GRID_AXIS.format(p)``.
+LR_GRID_AXIS = "finetune_lr|pretrain_lr={:g}"
+
+
+def lr_grid_axes(pretrain_rates=PAPER_RATES, finetune_rates=PAPER_RATES):
+    """The axes of the 2-D grid of pretraining x fine-tuning rates."""
+    return {LR_GRID_AXIS.format(p): tuple(finetune_rates)
+            for p in pretrain_rates}
 
 
 def _key(settings):

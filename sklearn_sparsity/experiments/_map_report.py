@@ -6,6 +6,8 @@ number of seeds of each difference at each axis value).
 
 import math
 
+import numpy as np
+
 from ._map import AXES
 
 #: What each difference tests, in the paper's terms, and when a point
@@ -77,6 +79,7 @@ def _axis_rule(axis, rows, quantity, errors):
     """``(fails, text)``: where along ``axis`` the claim fails, with numbers."""
     rows = sorted(rows, key=lambda r: r["axis_value"])
     values = [r["axis_value"] for r in rows]
+    axis = axis.split("|")[0]  # a row of the 2-D grid: its varying rate
     failing = [r for r in rows if not holds(quantity, r["mean"])]
     evidence = "; ".join(_evidence(r, quantity, errors) for r in rows)
     if not failing:
@@ -240,6 +243,61 @@ def plot_map(summary, path, *, title="", errors=()):
             ax.tick_params(labelsize=7)
             if i == n_rows - 1:
                 ax.set_xlabel(axis)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_lr_grid(summary, path, *, title=""):
+    """Heat maps of the differences over pretraining x fine-tuning rates.
+
+    Reads the rows of the axes ``"finetune_lr|pretrain_lr=P"``; one panel
+    per quantity (every layer of the HSPM differences, the top layer's AOD
+    difference at ``k = 2``), each cell the mean over seeds, annotated.
+    """
+    from ._plots import _pyplot
+
+    rows = [r for r in summary if r["axis"].startswith("finetune_lr|")]
+    if not rows:
+        return
+    plt = _pyplot()
+    panels = []
+    for quantity in CLAIMS:
+        layers = sorted({r["layer"] for r in rows if r["quantity"] == quantity})
+        if quantity == "less_overlap":
+            panels.append((quantity, None, 2))
+        else:
+            panels += [(quantity, layer, None) for layer in layers]
+    pre = sorted({float(r["axis"].partition("=")[2]) for r in rows})
+    fine = sorted({r["axis_value"] for r in rows})
+    fig, axes = plt.subplots(1, len(panels), squeeze=False,
+                             figsize=(2.9 * len(panels), 3.0))
+    for ax, (quantity, layer, k) in zip(axes[0], panels):
+        grid = np.full((len(pre), len(fine)), np.nan)
+        for r in rows:
+            if r["quantity"] != quantity or (k is not None and r["k"] != k) or (
+                    layer is not None and r["layer"] != layer):
+                continue
+            i = pre.index(float(r["axis"].partition("=")[2]))
+            grid[i, fine.index(r["axis_value"])] = r["mean"]
+        bound = np.nanmax(np.abs(grid)) or 1.0
+        ax.imshow(grid, cmap="RdBu", vmin=-bound, vmax=bound, origin="lower")
+        for i in range(len(pre)):
+            for j in range(len(fine)):
+                if np.isfinite(grid[i, j]):
+                    ax.text(j, i, f"{grid[i, j]:+.2f}", ha="center",
+                            va="center", fontsize=7)
+        ax.set_xticks(range(len(fine)), [f"{v:g}" for v in fine], fontsize=7)
+        ax.set_yticks(range(len(pre)), [f"{v:g}" for v in pre], fontsize=7)
+        ax.set_xlabel("fine-tuning rate", fontsize=8)
+        what = {"sparser": "HSPM(DpRBM) - HSPM(Dsigm)",
+                "less_overlap": "AOD(Dsigm) - AOD(DpRBM)",
+                "finetune_keeps": "HSPM(DBN) - HSPM(DpRBM)"}[quantity]
+        where = "top, k=2" if quantity == "less_overlap" else f"layer {layer}"
+        ax.set_title(f"{what}\n{where}", fontsize=7)
+    axes[0][0].set_ylabel("pretraining rate", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
