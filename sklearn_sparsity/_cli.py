@@ -323,6 +323,8 @@ def _add_sparse_coding_parser(sub):
                    help="digits (default), mnist or birdsong")
     p.add_argument("--max-train", type=_positive_int, default=2000,
                    metavar="N", help="training rows kept (default 2000)")
+    p.add_argument("--max-test", type=_positive_int, default=None,
+                   metavar="N", help="test rows kept (default: the scale's)")
     p.add_argument("--n-seeds", type=_positive_int, default=1)
     p.add_argument("--hidden", type=_sizes, metavar="SIZES",
                    help="hidden layer sizes; the first is the number of atoms")

@@ -745,6 +745,8 @@ def sparse_coding(args, argv, overrides):
     overrides = {k: v for k, v in overrides.items()
                  if k in ("hidden_layer_sizes", "pretrain_epochs",
                           "pretrain_learning_rate")}
+    if args.max_test is not None:
+        overrides["max_test"] = args.max_test
     settings = _settings(args.dataset, args.scale,
                          {**overrides, "max_train": args.max_train})
     data = _check_data(args.dataset, settings, args.data_home)
