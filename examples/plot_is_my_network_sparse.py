@@ -15,9 +15,10 @@ The reference curves are read from the digits map committed with the docs
 (``docs/_static/reproduction/map_digits/map_runs.csv``, written by
 ``python -m sklearn_sparsity map --dataset digits``): for the DBN, the
 DpRBM and the Dsigm at the map's base setting (100-100 units), the mean
-over seeds per layer, and the range over every setting of the map as a
-band. Your networks here: one of this package's, a scikit-learn
-``MLPClassifier`` and, if PyTorch is installed, a PyTorch module.
+over seeds per layer, and as a band the range over the settings of the
+map where that network learned. Your networks here: one of this package's,
+a scikit-learn ``MLPClassifier`` and, if PyTorch is installed, a PyTorch
+module.
 """
 
 # %%
@@ -47,12 +48,21 @@ def find_map_runs():
     return None
 
 
-def reference_curves(path):
-    """``model -> metric -> (layers, base mean, lowest, highest)``."""
-    values = {}
+def reference_curves(path, learned=0.5):
+    """``model -> metric -> (layers, base mean, lowest, highest)``.
+
+    The band spans the settings of the map where the network learned (mean
+    test error below ``learned``; chance is 0.9): a network that learned
+    nothing is no reference.
+    """
+    values, errors = {}, {}
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
-            if r["metric"] == "hspm" or (
+            if r["metric"] == "test_error":
+                errors.setdefault((r["model"], r["point"]), []).append(
+                    float(r["value"])
+                )
+            elif r["metric"] == "hspm" or (
                 r["metric"] == "aod" and r["k"] == "2" and r["aggregate"] == "mean_data"
             ):
                 key = (r["model"], r["metric"], int(r["layer"]))
@@ -61,7 +71,13 @@ def reference_curves(path):
                 )
     out = {}
     for (model, metric, layer), points in values.items():
-        means = {p: np.mean(v) for p, v in points.items()}
+        means = {
+            p: np.mean(v)
+            for p, v in points.items()
+            if np.mean(errors[(model, p)]) < learned
+        }
+        if not means:
+            continue
         out.setdefault(model, {}).setdefault(metric, []).append(
             (layer, means.get("base", np.nan), min(means.values()), max(means.values()))
         )
@@ -124,7 +140,8 @@ for name, report in reports.items():
 # One figure: your layers against the map
 # ---------------------------------------
 # Lines with bands: the map's networks at its base setting (the band spans
-# every setting the map tried). Markers: your networks. A network is
+# every setting the map tried where that network learned). Markers: your
+# networks. A network is
 # *moderately sparse* in the paper's sense when its HSPM lies in the band
 # of the pretrained networks and above the Dsigm's, and its top layer's
 # AOD is low.

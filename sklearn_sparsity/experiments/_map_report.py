@@ -273,7 +273,7 @@ def plot_lr_grid(summary, path, *, title=""):
     pre = sorted({float(r["axis"].partition("=")[2]) for r in rows})
     fine = sorted({r["axis_value"] for r in rows})
     fig, axes = plt.subplots(1, len(panels), squeeze=False,
-                             figsize=(2.9 * len(panels), 3.0))
+                             figsize=(2.9 * len(panels), 3.4))
     for ax, (quantity, layer, k) in zip(axes[0], panels):
         grid = np.full((len(pre), len(fine)), np.nan)
         for r in rows:
