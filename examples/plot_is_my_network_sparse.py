@@ -1,7 +1,7 @@
 """
-=================================
+================================
 Is my network moderately sparse?
-=================================
+================================
 
 Li et al. (2013) call a pretrained network *moderately sparse*: its hidden
 layers are sparser than those of the same network trained from a random
