@@ -427,7 +427,7 @@ def main(argv=None):
         0 on success, 1 when some runs failed (the others are written), 2 on
         a usage error, 130 when interrupted (Ctrl-C).
     """
-    from . import _commands
+    from . import _commands, _commands_map
 
     argv = sys.argv[1:] if argv is None else list(argv)
     client = None
@@ -437,8 +437,8 @@ def main(argv=None):
         command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
                    "select-rates": _commands.select_rates,
                    "claims": _commands.claims,
-                   "map": _commands.map_,
-                   "sparse-coding": _commands.sparse_coding}[args.command]
+                   "map": _commands_map.map_,
+                   "sparse-coding": _commands_map.sparse_coding}[args.command]
         reports = command(args, argv, _overrides(args))
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)
