@@ -1,4 +1,4 @@
-"""Command line: ``python -m sklearn_sparsity {demo,reproduce,select-rates,claims}``.
+"""Command line: ``python -m sklearn_sparsity COMMAND`` (demo, reproduce, ...).
 
 This module parses the arguments and runs the command (``_commands.py``);
 tables are rendered by ``experiments/_tables.py`` and results written by
@@ -269,7 +269,7 @@ def build_parser():
     parser.add_argument("--version", action="version",
                         version=f"sklearn-sparsity {__version__}")
     sub = parser.add_subparsers(dest="command",
-                                metavar="{demo,reproduce,select-rates,claims}",
+                                metavar="{demo,reproduce,select-rates,claims,map,sparse-coding}",
                                 parser_class=_Parser)
     sub.required = True
     demo = sub.add_parser(
@@ -342,7 +342,68 @@ def build_parser():
                         help="reading of eq. 9 for the AOD claims")
     claims.add_argument("--out", default=None, type=_folder, metavar="DIR",
                         help="output folder (default: the first DIR)")
+    _add_map_parser(sub)
+    _add_sparse_coding_parser(sub)
     return parser
+
+
+def _add_sparse_coding_parser(sub):
+    """The ``sparse-coding`` command: Section 4 of the paper tested."""
+    p = sub.add_parser(
+        "sparse-coding", help="the RBM's first layer against sparse coding",
+        description="Pretrain the first RBM layer of the tables' network and "
+                    "compare its codes with a dictionary's sparse codes "
+                    "(MiniBatchDictionaryLearning + SparseCoder, as many "
+                    "atoms as hidden units, alpha bisected to the RBM's "
+                    "HSPM): HSPM, tau and AOD, linear-probe accuracy, "
+                    "reconstruction error. Writes sparse_coding.md and "
+                    "sparse_coding_runs.csv (default folder: "
+                    "./sklearn_sparsity_sparse_coding_DATASET/).")
+    p.add_argument("--dataset", default="digits",
+                   help="digits (default), mnist or birdsong")
+    p.add_argument("--max-train", type=_positive_int, default=2000,
+                   metavar="N", help="training rows kept (default 2000)")
+    p.add_argument("--max-test", type=_positive_int, default=None,
+                   metavar="N", help="test rows kept (default: the scale's)")
+    p.add_argument("--n-seeds", type=_positive_int, default=1)
+    p.add_argument("--hidden", type=_sizes, metavar="SIZES",
+                   help="hidden layer sizes; the first is the number of atoms")
+    p.add_argument("--pretrain-epochs", type=_positive_int, metavar="N")
+    p.add_argument("--pretrain-lr", type=_positive_float, metavar="LR")
+    p.add_argument("--out", default=None, metavar="DIR", help="output folder")
+    _add_data_options(p)
+
+
+def _add_map_parser(sub):
+    """The ``map`` command: where the paper's claims hold (issue 25)."""
+    from .experiments._map import AXES
+
+    p = sub.add_parser(
+        "map", help="measure the paper's three differences over a grid",
+        description="One-factor-at-a-time sweeps around a base setting "
+                    "(axes: " + ", ".join(AXES) + "): at every point and "
+                    "seed, HSPM(DpRBM) - HSPM(Dsigm) per layer, the top "
+                    "layer's AOD(Dsigm) - AOD(DpRBM) (k = 2 and the mean over "
+                    "k) and HSPM(DBN) - HSPM(DpRBM) per layer. Writes "
+                    "map_runs.csv, map.csv, map_summary.csv, "
+                    "map_conclusions.md and map_DATASET.png (default folder: "
+                    "./sklearn_sparsity_map_DATASET/). The overrides change "
+                    "the base setting.")
+    p.add_argument("--dataset", default="digits",
+                   help="digits (default), mnist or birdsong")
+    p.add_argument("--axes", default=None, metavar="AXIS[,AXIS...]",
+                   help="axes to sweep (default all)")
+    p.add_argument("--grid", action="append", default=None,
+                   metavar="AXIS=V[,V...]",
+                   help="values of one axis, replacing the grid's; repeat "
+                        "for several axes")
+    p.add_argument("--lr-grid", action="store_true",
+                   help="also sweep the 2-D grid of pretraining x fine-tuning "
+                        "rates (the paper's set {1, 0.1, 0.05, 0.01} each; "
+                        "figure map_DATASET_lr_grid.png)")
+    _add_data_options(p)
+    _add_run_options(p)
+    _add_overrides(p, reproduce=True)
 
 
 def _overrides(args):
@@ -438,7 +499,7 @@ def main(argv=None):
         a usage error, 130 when interrupted (Ctrl-C), 143 when terminated
         (SIGTERM).
     """
-    from . import _commands
+    from . import _commands, _commands_map
 
     argv = sys.argv[1:] if argv is None else list(argv)
     client = None
@@ -448,7 +509,10 @@ def main(argv=None):
             client = _connect(args)
             command = {"demo": _commands.demo, "reproduce": _commands.reproduce,
                        "select-rates": _commands.select_rates,
-                       "claims": _commands.claims}[args.command]
+                       "claims": _commands.claims,
+                       "map": _commands_map.map_,
+                       "sparse-coding": _commands_map.sparse_coding}[
+                           args.command]
             reports = command(args, argv, _overrides(args))
     except UsageError as exc:
         print(f"sklearn-sparsity: error: {exc}", file=sys.stderr)

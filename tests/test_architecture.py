@@ -17,7 +17,7 @@ CORE = {"_array_api", "_backend", "_kernels", "_units", "_optim", "_training", "
         "_backprop", "_sparseness", "_version", "_cache", "_validation"}
 ESTIMATORS = {"_base", "_stacked_rbm", "_pretrained_mlp", "_mlp_fitting",
               "__init__"}
-CLI = {"_cli", "_commands", "__main__"}
+CLI = {"_cli", "_commands", "_commands_map", "__main__"}
 
 
 def _layer(module):
