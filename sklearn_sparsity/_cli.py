@@ -403,7 +403,8 @@ def _add_map_parser(sub):
                         "figure map_DATASET_lr_grid.png)")
     _add_data_options(p)
     _add_run_options(p)
-    _add_overrides(p, reproduce=True)
+    _add_resume_option(p)
+    _add_overrides(p, "reproduce")
 
 
 def _overrides(args):
