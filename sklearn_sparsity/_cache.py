@@ -34,24 +34,33 @@ from ._version import __version__
 
 
 @functools.lru_cache(maxsize=1)
-def code_fingerprint():
-    """Hash of every source file of the package and of its dependencies' versions.
+def source_fingerprint():
+    """SHA-256 (16 hex digits) of every source file of the package.
 
     Computed once per process (the package's files do not change under a
-    running process that has imported them).
+    running process that has imported them). The experiments' unit journal
+    keys finished runs by it alone, so that a run computed by this code on
+    another machine (other dependency versions) is reused.
     """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint():
+    """Hash of the package's source files and of its dependencies' versions."""
     import numpy
     import scipy
     import sklearn
 
-    root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for part in (__version__, numpy.__version__, scipy.__version__,
-                 sklearn.__version__):
+                 sklearn.__version__, source_fingerprint()):
         digest.update(part.encode() + b"\0")
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

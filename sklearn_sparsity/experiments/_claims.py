@@ -113,22 +113,21 @@ def _claim(claim, paper, ours, margin, holds, models):
             "models": " ".join(models)}
 
 
-def _greater(claim, paper, a, b, models=(), digits=3):
-    """``a > b`` (the subject ``a`` first); ``paper``: the paper's values or words."""
+def _greater(claim, paper, a, b, models=(), digits=3, sign=1):
+    """``a > b`` (the subject ``a`` first); ``paper``: the paper's values or words.
+
+    ``sign=-1`` checks ``a < b`` instead, still printed with ``a`` first.
+    """
     if not a.values.size or not b.values.size:
         return None
-    difference = a.mean - b.mean
+    difference = sign * (a.mean - b.mean)
     return _claim(claim, paper, f"{_fmt(a, digits)} vs {_fmt(b, digits)}",
                   _margin(difference, a.std, b.std), difference > 0, models)
 
 
 def _less(claim, paper, a, b, models=(), digits=3):
     """``a < b``, printed with the subject ``a`` first."""
-    if not a.values.size or not b.values.size:
-        return None
-    difference = b.mean - a.mean
-    return _claim(claim, paper, f"{_fmt(a, digits)} vs {_fmt(b, digits)}",
-                  _margin(difference, a.std, b.std), difference > 0, models)
+    return _greater(claim, paper, a, b, models, digits, sign=-1)
 
 
 def _below(claim, paper, a, bound, models=()):

@@ -64,14 +64,14 @@ class Device:
 
         return torch.asarray(np.ascontiguousarray(array), device=self.name)
 
-    @staticmethod
-    def host(array):
+    def host(self, array):
         """A numpy copy of a device array (numpy arrays pass through)."""
-        if array is None or isinstance(array, np.ndarray):
+        if array is None or self.is_numpy:
             return array
-        if hasattr(array, "detach"):  # torch
-            return array.detach().cpu().numpy()
-        return np.asarray(array)
+        from .._array_api import to_numpy
+
+        with self.context():  # to_numpy sees a namespace under dispatch only
+            return to_numpy(array)
 
 
 def check_device(device):
@@ -147,9 +147,11 @@ def host_layers(layers):
 
     ``layers`` are the layer adapter's records (``coef``, ``intercept``,
     ``visible_intercept``, ``activation``, ``units``) of a network fitted on
-    any device; the copies are numpy arrays and numpy units, for the numpy
-    metrics code.
+    any device, read under that device's ``context()`` (array API dispatch
+    on); the copies are numpy arrays and numpy units, for the numpy metrics
+    code.
     """
+    from .._array_api import to_numpy
     from .._backend import NUMPY as NUMPY_BACKEND
 
     out = []
@@ -158,8 +160,8 @@ def host_layers(layers):
         if hasattr(units, "on"):
             units = units.on(NUMPY_BACKEND)
         out.append(layer._replace(
-            coef=Device.host(layer.coef), intercept=Device.host(layer.intercept),
-            visible_intercept=Device.host(layer.visible_intercept), units=units))
+            coef=to_numpy(layer.coef), intercept=to_numpy(layer.intercept),
+            visible_intercept=to_numpy(layer.visible_intercept), units=units))
     return out
 
 

@@ -24,26 +24,12 @@ import json
 import os
 import re
 import tempfile
-from functools import lru_cache
 from pathlib import Path
+
+from .._cache import source_fingerprint
 
 #: Task arguments that do not change a unit's result.
 _NOT_IN_KEY = ("data_home", "cache_dir", "verbose")
-
-
-@lru_cache(maxsize=1)
-def source_fingerprint():
-    """SHA-256 (16 hex digits) of the package's own source files.
-
-    Unlike the cache's namespace, dependency versions and BLAS threads are
-    left out: a unit computed by this code on another machine is reused.
-    """
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def data_fingerprint(*arrays):
@@ -114,6 +100,7 @@ class UnitJournal:
         self.other_code = other_code
         #: Source fingerprints of the units read back, by task name.
         self.codes = {}
+        self._provenance_record = None
 
     def key(self, task, code=None):
         """SHA-256 of what determines ``task``'s result.
@@ -168,17 +155,24 @@ class UnitJournal:
         self.codes[task.name] = code
         return True, records
 
+    def _provenance(self):
+        # What produced the units (versions, source commit): the same for
+        # every unit of this run, so git is asked once, not once per unit.
+        if self._provenance_record is None:
+            from ._output import provenance
+
+            self._provenance_record = provenance()
+        return self._provenance_record
+
     def save(self, task, result, seconds):
         """Write ``task``'s result (JSON records) atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        from ._output import provenance
-
         # Round trip (key order kept), so the checksum is of what a reader
         # will see.
         records = json.loads(_records_text(result))
         entry = {"task": task.name, "key": self.key(task),
                  "code": source_fingerprint(), "context": self.context,
-                 "seconds": seconds, "provenance": provenance(),
+                 "seconds": seconds, "provenance": self._provenance(),
                  "sha256": hashlib.sha256(
                      _records_text(records).encode()).hexdigest(),
                  "records": records}
